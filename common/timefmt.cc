@@ -66,7 +66,7 @@ int MonthIndex(std::string_view m) {
 
 std::string FormatAmzDate(SysTime t) {
   std::tm tm = ToTm(t);
-  char buf[32];
+  char buf[64];
   std::snprintf(buf, sizeof buf, "%04d%02d%02dT%02d%02d%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
   return buf;
@@ -86,7 +86,7 @@ std::string FormatIso8601(SysTime t) {
   std::tm tm = ToTm(t);
   int64_t us = ToMicros(t) % 1000000;
   if (us < 0) us += 1000000;
-  char buf[40];
+  char buf[64];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                 static_cast<int>(us / 1000));
@@ -133,7 +133,7 @@ std::optional<SysTime> ParseIso8601(std::string_view s) {
 
 std::string FormatHttpDate(SysTime t) {
   std::tm tm = ToTm(t);
-  char buf[40];
+  char buf[64];
   std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday],
                 tm.tm_mday, kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
                 tm.tm_sec);
