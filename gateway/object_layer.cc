@@ -1,0 +1,338 @@
+#include "gateway/object_layer.h"
+
+#include <algorithm>
+
+#include "common/crypto.h"
+#include "gateway/object_layer_impl.h"
+#include "server/parallel.h"
+
+namespace strata::gw {
+
+using server::DriveTxn;
+using server::ParallelEach;
+
+namespace {
+
+// FNV-1a: stable across builds and machines, which placement must be.
+uint64_t StableHash(std::string_view a, std::string_view b) {
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&h](std::string_view s) {
+    for (unsigned char c : s) {
+      h ^= c;
+      h *= 1099511628211ull;
+    }
+  };
+  mix(a);
+  mix(std::string_view("/", 1));
+  mix(b);
+  return h;
+}
+
+}  // namespace
+
+std::string HexMd5(std::string_view data) { return HexEncode(Md5(data)); }
+
+Result<std::unique_ptr<ObjectLayer>> ObjectLayer::Create(ObjectLayerOptions options) {
+  if (options.pools.empty()) return Status(Code::kInvalidArgument, "no pools");
+  auto impl = std::make_unique<Impl>();
+  for (const auto& pool : options.pools) {
+    if (pool.sets.empty()) return Status(Code::kInvalidArgument, "pool without sets");
+    for (const auto& set : pool.sets) {
+      if (static_cast<int>(set.drives.size()) != set.k + set.m) {
+        return Status(Code::kInvalidArgument, "set size != k + m");
+      }
+      auto key = std::make_pair(set.k, set.m);
+      if (!impl->codecs.count(key)) {
+        STRATA_ASSIGN_OR_RETURN(auto codec, erasure::Codec::Create(set.k, set.m));
+        impl->codecs.emplace(key, std::move(codec));
+      }
+    }
+  }
+  impl->options = std::move(options);
+  return std::unique_ptr<ObjectLayer>(new ObjectLayer(std::move(impl)));
+}
+
+ObjectLayer::ObjectLayer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ObjectLayer::~ObjectLayer() = default;
+
+const ObjectLayerStats& ObjectLayer::stats() const { return impl_->stats; }
+
+size_t ObjectLayer::online_drives() const {
+  size_t n = 0;
+  for (const auto& pool : impl_->options.pools)
+    for (const auto& set : pool.sets) n += Impl::OnlineCount(set);
+  return n;
+}
+
+size_t ObjectLayer::total_drives() const {
+  size_t n = 0;
+  for (const auto& pool : impl_->options.pools)
+    for (const auto& set : pool.sets) n += set.drives.size();
+  return n;
+}
+
+Placement ObjectLayer::Impl::Place(std::string_view bucket, std::string_view key) const {
+  const Pool& pool = options.pools.front();
+  uint64_t h = StableHash(bucket, key);
+  Placement p;
+  p.set = &pool.sets[h % pool.sets.size()];
+  p.start = static_cast<int>((h >> 32) % static_cast<uint64_t>(p.n()));
+  return p;
+}
+
+int ObjectLayer::Impl::OnlineCount(const ErasureSet& set) {
+  int n = 0;
+  for (const auto& d : set.drives) n += (d && d->online()) ? 1 : 0;
+  return n;
+}
+
+std::string ObjectLayer::Impl::NewVersionId() const {
+  return meta::NewVersionId(options.clock->Now());
+}
+
+Task<std::vector<std::optional<std::vector<meta::VersionRecord>>>>
+ObjectLayer::Impl::ReadVersions(const Placement& place, const std::string& bucket,
+                                const std::string& key) {
+  const auto& drives = place.set->drives;
+  std::vector<std::optional<std::vector<meta::VersionRecord>>> out(drives.size());
+  co_await ParallelEach(drives.size(), [&](size_t i) -> Task<void> {
+    if (!drives[i] || !drives[i]->online()) co_return;
+    auto r = co_await drives[i]->GetVersions(bucket, key);
+    if (r.ok()) out[i] = std::move(*r);
+  });
+  co_return out;
+}
+
+Task<Status> ObjectLayer::Impl::CommitVersion(const Placement& place, const std::string& bucket,
+                                              const std::string& key,
+                                              const meta::VersionRecord& base,
+                                              const WrittenData& data) {
+  const auto& drives = place.set->drives;
+  std::vector<bool> committed(drives.size(), false);
+  co_await ParallelEach(drives.size(), [&](size_t i) -> Task<void> {
+    if (!data.durable[i] || !drives[i]) co_return;
+    DriveTxn txn;
+    DriveTxn::PutVersion op{bucket, key, base, {}};
+    op.record.shard_index = static_cast<uint8_t>(place.ShardOfDrive(static_cast<int>(i)));
+    if (data.is_inline()) op.inline_shard = data.inline_shards[i];
+    txn.put_versions.push_back(std::move(op));
+    Status st = co_await drives[i]->Apply(std::move(txn));
+    committed[i] = st.ok();
+  });
+  int count = static_cast<int>(std::count(committed.begin(), committed.end(), true));
+  if (count < WriteQuorum(*place.set)) {
+    stats.quorum_failures.fetch_add(1, std::memory_order_relaxed);
+    // Below quorum the version must not linger where it did commit.
+    co_await ParallelEach(drives.size(), [&](size_t i) -> Task<void> {
+      if (!committed[i]) co_return;
+      DriveTxn txn;
+      txn.delete_versions.push_back({bucket, key, base});
+      (co_await drives[i]->Apply(std::move(txn))).IgnoreError();
+    });
+    co_return Status(Code::kUnavailable, "write quorum not reached");
+  }
+  co_await RemoveSuperseded(place, bucket, key, base.version_id);
+  co_return Status();
+}
+
+Task<void> ObjectLayer::Impl::RemoveSuperseded(const Placement& place, const std::string& bucket,
+                                               const std::string& key,
+                                               const std::string& keep_version) {
+  const auto& drives = place.set->drives;
+  co_await ParallelEach(drives.size(), [&](size_t i) -> Task<void> {
+    if (!drives[i] || !drives[i]->online()) co_return;
+    auto versions = co_await drives[i]->GetVersions(bucket, key);
+    if (!versions.ok()) co_return;
+    DriveTxn txn;
+    for (auto& v : *versions) {
+      // Only older ones: of two racing writers the newer must survive everywhere.
+      if (v.null_version && v.version_id < keep_version) {
+        txn.delete_versions.push_back({bucket, key, std::move(v)});
+      }
+    }
+    if (txn.delete_versions.empty()) co_return;
+    (co_await drives[i]->Apply(std::move(txn))).IgnoreError();
+  });
+}
+
+// ---- Objects: HEAD and DELETE -------------------------------------------------
+
+namespace {
+
+// The newest version at least `quorum` drives hold.
+const meta::VersionRecord* ResolveNewest(
+    const std::vector<std::optional<std::vector<meta::VersionRecord>>>& per_drive, int quorum) {
+  std::map<std::string, std::pair<int, const meta::VersionRecord*>, std::greater<>> counts;
+  for (const auto& versions : per_drive) {
+    if (!versions) continue;
+    for (const auto& v : *versions) {
+      auto& slot = counts[v.version_id];
+      slot.first++;
+      slot.second = &v;
+    }
+  }
+  for (const auto& [id, slot] : counts) {
+    if (slot.first >= quorum) return slot.second;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+Task<Result<meta::VersionRecord>> ObjectLayer::HeadObject(std::string bucket, std::string key) {
+  Placement place = impl_->Place(bucket, key);
+  auto per_drive = co_await impl_->ReadVersions(place, bucket, key);
+  int answered = 0;
+  for (const auto& v : per_drive) answered += v.has_value() ? 1 : 0;
+  if (answered < place.set->k) {
+    impl_->stats.quorum_failures.fetch_add(1, std::memory_order_relaxed);
+    co_return Status(Code::kUnavailable, "read quorum not available");
+  }
+  const meta::VersionRecord* newest = ResolveNewest(per_drive, place.set->k);
+  if (!newest || newest->delete_marker) co_return Status(Code::kNoSuchKey);
+  co_return *newest;
+}
+
+Task<Status> ObjectLayer::DeleteObject(std::string bucket, std::string key) {
+  Placement place = impl_->Place(bucket, key);
+  const auto& drives = place.set->drives;
+  std::vector<bool> done(drives.size(), false);
+  co_await ParallelEach(drives.size(), [&](size_t i) -> Task<void> {
+    if (!drives[i] || !drives[i]->online()) co_return;
+    auto versions = co_await drives[i]->GetVersions(bucket, key);
+    if (!versions.ok()) co_return;
+    if (versions->empty()) {
+      done[i] = true;
+      co_return;
+    }
+    DriveTxn txn;
+    for (auto& v : *versions) txn.delete_versions.push_back({bucket, key, std::move(v)});
+    done[i] = (co_await drives[i]->Apply(std::move(txn))).ok();
+  });
+  int count = static_cast<int>(std::count(done.begin(), done.end(), true));
+  if (count < Impl::WriteQuorum(*place.set)) {
+    impl_->stats.quorum_failures.fetch_add(1, std::memory_order_relaxed);
+    co_return Status(Code::kUnavailable, "write quorum not reached");
+  }
+  co_return Status();
+}
+
+// ---- Buckets -------------------------------------------------------------------
+
+namespace {
+
+template <typename Fn>
+Task<void> ForEachDrive(const std::vector<Pool>& pools, Fn fn) {
+  std::vector<server::Drive*> all;
+  for (const auto& pool : pools)
+    for (const auto& set : pool.sets)
+      for (const auto& d : set.drives)
+        if (d && d->online()) all.push_back(d.get());
+  co_await ParallelEach(all.size(), [&](size_t i) -> Task<void> { co_await fn(*all[i]); });
+}
+
+}  // namespace
+
+Task<Result<meta::BucketRecord>> ObjectLayer::GetBucket(std::string name) {
+  {
+    std::shared_lock lock(impl_->bucket_mu);
+    auto it = impl_->bucket_cache.find(name);
+    if (it != impl_->bucket_cache.end()) co_return it->second;
+  }
+  int found = 0, missing = 0;
+  std::optional<meta::BucketRecord> record;
+  co_await ForEachDrive(impl_->options.pools, [&](server::Drive& d) -> Task<void> {
+    auto r = co_await d.GetBucket(name);
+    if (r.ok()) {
+      ++found;
+      if (!record) record = std::move(*r);
+    } else if (r.status().code() == Code::kNoSuchBucket) {
+      ++missing;
+    }
+  });
+  if (found == 0 && missing == 0) co_return Status(Code::kUnavailable, "no drive answered");
+  if (found == 0 || found < missing) co_return Status(Code::kNoSuchBucket);
+  std::unique_lock lock(impl_->bucket_mu);
+  impl_->bucket_cache[name] = *record;
+  co_return std::move(*record);
+}
+
+Task<Status> ObjectLayer::CreateBucket(std::string name, std::string region) {
+  auto existing = co_await GetBucket(name);
+  if (existing.ok()) co_return Status(Code::kBucketAlreadyOwnedByYou);
+  if (existing.status().code() != Code::kNoSuchBucket) co_return existing.status();
+  meta::BucketRecord record;
+  record.name = name;
+  record.created = impl_->options.clock->Now();
+  record.region = region;
+  bool quorum = true;
+  for (const auto& pool : impl_->options.pools) {
+    for (const auto& set : pool.sets) {
+      std::vector<bool> ok(set.drives.size(), false);
+      co_await ParallelEach(set.drives.size(), [&](size_t i) -> Task<void> {
+        if (!set.drives[i] || !set.drives[i]->online()) co_return;
+        DriveTxn txn;
+        txn.put_buckets.push_back({record});
+        ok[i] = (co_await set.drives[i]->Apply(std::move(txn))).ok();
+      });
+      if (std::count(ok.begin(), ok.end(), true) < Impl::WriteQuorum(set)) quorum = false;
+    }
+  }
+  if (!quorum) {
+    impl_->stats.quorum_failures.fetch_add(1, std::memory_order_relaxed);
+    co_return Status(Code::kUnavailable, "write quorum not reached");
+  }
+  std::unique_lock lock(impl_->bucket_mu);
+  impl_->bucket_cache[name] = record;
+  co_return Status();
+}
+
+Task<Status> ObjectLayer::DeleteBucket(std::string name) {
+  STRATA_CO_TRY(co_await GetBucket(name));
+  ListArgs list;
+  list.bucket = name;
+  list.max_keys = 1;
+  STRATA_CO_ASSIGN_OR_RETURN(auto objects, co_await ListObjects(list));
+  if (!objects.objects.empty() || !objects.common_prefixes.empty()) {
+    co_return Status(Code::kBucketNotEmpty);
+  }
+  ListUploadsArgs uploads;
+  uploads.bucket = name;
+  uploads.max_uploads = 1;
+  STRATA_CO_ASSIGN_OR_RETURN(auto pending, co_await ListUploads(uploads));
+  if (!pending.empty()) co_return Status(Code::kBucketNotEmpty);
+  {
+    std::unique_lock lock(impl_->bucket_mu);
+    impl_->bucket_cache.erase(name);
+  }
+  int ok = 0;
+  co_await ForEachDrive(impl_->options.pools, [&](server::Drive& d) -> Task<void> {
+    DriveTxn txn;
+    txn.delete_buckets.push_back({name});
+    if ((co_await d.Apply(std::move(txn))).ok()) ++ok;
+  });
+  if (ok == 0) co_return Status(Code::kUnavailable, "no drive answered");
+  co_return Status();
+}
+
+Task<Result<std::vector<meta::BucketRecord>>> ObjectLayer::ListBuckets() {
+  std::map<std::string, std::pair<int, meta::BucketRecord>> seen;
+  int answered = 0;
+  co_await ForEachDrive(impl_->options.pools, [&](server::Drive& d) -> Task<void> {
+    auto r = co_await d.ListBuckets();
+    if (!r.ok()) co_return;
+    ++answered;
+    for (auto& b : *r) {
+      auto& slot = seen[b.name];
+      if (slot.first++ == 0) slot.second = std::move(b);
+    }
+  });
+  if (answered == 0) co_return Status(Code::kUnavailable, "no drive answered");
+  std::vector<meta::BucketRecord> out;
+  for (auto& [name, slot] : seen) {
+    if (slot.first * 2 >= answered) out.push_back(std::move(slot.second));
+  }
+  co_return out;
+}
+
+}  // namespace strata::gw

@@ -1,0 +1,170 @@
+// ObjectLayer: S3 objects and buckets over the erasure sets of the cluster.
+//
+// It places an object in one erasure set by a stable hash of bucket/key,
+// writes stripes of k data + m parity shards to the set's drives in parallel,
+// commits the version record on every drive and succeeds once a write quorum
+// (k, or k+1 when k == m) has committed; it reads the newest version that at
+// least k drives agree on and rebuilds missing or corrupt shards on the fly.
+// See docs/ARCHITECTURE.md for the protocol and why it is crash-safe.
+//
+// The layer knows nothing of HTTP: bodies come in through BodySource and go
+// out through BodySink; S3 semantics that are about requests (conditionals,
+// ranges, ACL-free auth) live in the handlers.
+//
+// Thread safety: all methods may be called concurrently from any I/O thread;
+// the drives are shared, everything else is immutable after Create.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "metadata/records.h"
+#include "server/drive.h"
+
+namespace strata::gw {
+
+using server::Task;
+
+class BodySource {
+ public:
+  virtual ~BodySource() = default;
+  // Fills up to out.size() bytes; 0 means the body ended. Errors abort the write.
+  virtual Task<Result<size_t>> Read(MutableByteSpan out) = 0;
+};
+
+class BodySink {
+ public:
+  virtual ~BodySink() = default;
+  virtual Task<Status> Write(ByteSpan data) = 0;
+};
+
+struct ErasureSet {
+  int k = 4, m = 2;
+  // Indexed by position in the set; nullptr = offline.
+  std::vector<std::shared_ptr<server::Drive>> drives;
+};
+
+struct Pool {
+  std::string name;
+  std::vector<ErasureSet> sets;
+};
+
+// Counters of degraded paths, read by the metrics module.
+struct ObjectLayerStats {
+  std::atomic<uint64_t> reconstructed_stripes{0};
+  std::atomic<uint64_t> corrupt_shards{0};
+  std::atomic<uint64_t> missing_shards{0};
+  std::atomic<uint64_t> quorum_failures{0};
+};
+
+struct ObjectLayerOptions {
+  std::vector<Pool> pools;  // pools[0] is where STANDARD objects go
+  Clock* clock = &Clock::Real();
+  uint64_t inline_threshold = 128 << 10;  // objects up to this size live in the records
+};
+
+// What a writer learned about the body once it has all of it; the handler
+// checks digests and fills ETag and checksums, or refuses (BadDigest...).
+using FinishWrite = std::function<Status(uint64_t size, meta::VersionRecord& record)>;
+
+struct PutObjectArgs {
+  std::string bucket, key;
+  std::optional<uint64_t> size;  // known length, when the request tells it
+  std::vector<std::pair<std::string, std::string>> headers;  // stored metadata
+  std::string storage_class = "STANDARD";
+};
+
+struct ListArgs {
+  std::string bucket, prefix, delimiter, start_after;
+  size_t max_keys = 1000;
+};
+
+struct ListResult {
+  std::vector<std::pair<std::string, meta::VersionRecord>> objects;
+  std::vector<std::string> common_prefixes;
+  bool truncated = false;
+  std::string next_marker;  // the last key or prefix returned, when truncated
+};
+
+struct UploadArgs {
+  std::string bucket, key;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string storage_class = "STANDARD";
+  std::string checksum_algorithm;  // "" or e.g. "CRC32"
+  std::string checksum_type;
+};
+
+struct CompletePart {
+  uint32_t part_number = 0;
+  std::string etag;  // unquoted hex
+};
+
+struct ListUploadsArgs {
+  std::string bucket, prefix, key_marker, upload_id_marker;
+  size_t max_uploads = 1000;
+};
+
+class ObjectLayer {
+ public:
+  static Result<std::unique_ptr<ObjectLayer>> Create(ObjectLayerOptions options);
+  ~ObjectLayer();
+
+  // Buckets live on every drive of every set.
+  Task<Status> CreateBucket(std::string name, std::string region);
+  Task<Result<meta::BucketRecord>> GetBucket(std::string name);
+  Task<Status> DeleteBucket(std::string name);
+  Task<Result<std::vector<meta::BucketRecord>>> ListBuckets();
+
+  Task<Result<meta::VersionRecord>> PutObject(PutObjectArgs args, BodySource& body,
+                                              FinishWrite finish);
+  // The newest live version; kNoSuchKey when none (or a delete marker).
+  Task<Result<meta::VersionRecord>> HeadObject(std::string bucket, std::string key);
+  // Streams object bytes [offset, offset+length) of `record` (from HeadObject).
+  Task<Status> ReadObject(std::string bucket, std::string key, meta::VersionRecord record,
+                          uint64_t offset, uint64_t length, BodySink& sink);
+  // Removes every version of the key (unversioned buckets). OK when absent.
+  Task<Status> DeleteObject(std::string bucket, std::string key);
+  Task<Result<ListResult>> ListObjects(ListArgs args);
+
+  // Multipart uploads.
+  Task<Result<std::string>> CreateUpload(UploadArgs args);
+  Task<Result<meta::UploadRecord>> GetUpload(std::string bucket, std::string key,
+                                             std::string upload_id);
+  // `finish` fills the part's ETag/checksums in a scratch record (segment 0).
+  Task<Result<meta::PartRecord>> PutPart(std::string bucket, std::string key,
+                                         std::string upload_id, uint32_t part_number,
+                                         std::optional<uint64_t> size, BodySource& body,
+                                         FinishWrite finish);
+  Task<Result<std::vector<meta::PartRecord>>> ListParts(std::string bucket, std::string key,
+                                                        std::string upload_id);
+  // Validates the list (InvalidPart, InvalidPartOrder, EntityTooSmall) and
+  // commits the object. `finish` may adjust the record (checksums).
+  Task<Result<meta::VersionRecord>> CompleteUpload(std::string bucket, std::string key,
+                                                   std::string upload_id,
+                                                   std::vector<CompletePart> parts);
+  Task<Status> AbortUpload(std::string bucket, std::string key, std::string upload_id);
+  Task<Result<std::vector<meta::UploadRecord>>> ListUploads(ListUploadsArgs args);
+
+  const ObjectLayerStats& stats() const;
+
+  // Drives online / total, for readiness and start-up reports.
+  size_t online_drives() const;
+  size_t total_drives() const;
+
+  struct Impl;
+
+ private:
+  explicit ObjectLayer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Minimum size of every part but the last (S3: 5 MiB).
+constexpr uint64_t kMinPartSize = 5ull << 20;
+
+}  // namespace strata::gw

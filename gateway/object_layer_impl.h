@@ -1,0 +1,75 @@
+// Internals shared by the object layer's .cc files: placement, quorum
+// arithmetic, the stripe writer and the record commit. Not a public header.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <shared_mutex>
+#include <unordered_map>
+
+#include "erasure/codec.h"
+#include "gateway/object_layer.h"
+
+namespace strata::gw {
+
+struct Placement {
+  const ErasureSet* set = nullptr;
+  int start = 0;  // shard i lives on drive (start + i) % n
+  int n() const { return set->k + set->m; }
+  int DriveOfShard(int shard) const { return (start + shard) % n(); }
+  int ShardOfDrive(int drive) const { return (drive - start + n()) % n(); }
+};
+
+// Shards made durable by WriteData, not yet referenced by any record.
+struct WrittenData {
+  uint64_t size = 0;
+  uint32_t block_size = 0;
+  std::string data_id;                     // empty when inline
+  std::vector<bool> durable;               // per drive position
+  std::vector<std::string> inline_shards;  // per drive position, when inline
+  bool is_inline() const { return data_id.empty(); }
+};
+
+struct ObjectLayer::Impl {
+  ObjectLayerOptions options;
+  ObjectLayerStats stats;
+  std::map<std::pair<int, int>, std::unique_ptr<erasure::Codec>> codecs;
+
+  mutable std::shared_mutex bucket_mu;
+  std::unordered_map<std::string, meta::BucketRecord> bucket_cache;
+
+  Placement Place(std::string_view bucket, std::string_view key) const;
+  const erasure::Codec& CodecFor(int k, int m) const { return *codecs.at({k, m}); }
+  static int WriteQuorum(const ErasureSet& set) { return set.k == set.m ? set.k + 1 : set.k; }
+  static int OnlineCount(const ErasureSet& set);
+  std::string NewVersionId() const;
+
+  // Streams the body into shards on every online drive of the placement's set.
+  // Objects that end within the inline threshold (when allowed) come back as
+  // inline shards instead of files.
+  Task<Result<WrittenData>> WriteData(const Placement& place, std::optional<uint64_t> size,
+                                      BodySource& body, bool allow_inline);
+
+  // Commits `base` (shard_index filled per drive) on the drives where the data
+  // is durable; succeeds with a write quorum, then removes older null versions.
+  Task<Status> CommitVersion(const Placement& place, const std::string& bucket,
+                             const std::string& key, const meta::VersionRecord& base,
+                             const WrittenData& data);
+
+  // Removes shard files that no record references (a refused or failed write).
+  Task<void> DiscardData(const Placement& place, const WrittenData& data);
+
+  // Removes null versions older than `keep_version` on every online drive.
+  Task<void> RemoveSuperseded(const Placement& place, const std::string& bucket,
+                              const std::string& key, const std::string& keep_version);
+
+  // Per drive position: that drive's versions of the key, or nullopt when it
+  // did not answer.
+  Task<std::vector<std::optional<std::vector<meta::VersionRecord>>>> ReadVersions(
+      const Placement& place, const std::string& bucket, const std::string& key);
+};
+
+// Objects we compare with ETag math.
+std::string HexMd5(std::string_view data);
+
+}  // namespace strata::gw

@@ -1,0 +1,132 @@
+// The read path: record -> the stripes a range needs -> k data frames read in
+// parallel (parity only when a data frame is missing or corrupt) -> sink.
+#include <algorithm>
+
+#include "erasure/layout.h"
+#include "erasure/stripe.h"
+#include "gateway/object_layer_impl.h"
+#include "server/parallel.h"
+
+namespace strata::gw {
+
+using server::ParallelEach;
+
+namespace {
+
+struct StripeReader {
+  ObjectLayer::Impl& impl;
+  const Placement& place;
+  const std::string& bucket;
+  const std::string& key;
+  const meta::VersionRecord& record;
+  std::vector<std::string> frames;  // per shard
+  std::vector<bool> fetched;        // per shard: frame holds this stripe's bytes
+  std::string out;
+
+  // Fetches the frames of shards [from, to) that are not fetched yet.
+  Task<void> Fetch(const meta::Segment& seg, uint64_t frame_offset, size_t frame_len, int from,
+                   int to) {
+    co_await ParallelEach(static_cast<size_t>(to - from), [&](size_t j) -> Task<void> {
+      int shard = from + static_cast<int>(j);
+      if (fetched[shard]) co_return;
+      int drive = place.DriveOfShard(shard);
+      const auto& d = place.set->drives[drive];
+      if (!d || !d->online()) co_return;
+      if (seg.data_id.empty()) {
+        auto r = co_await d->GetInline(bucket, key, record.version_id);
+        if (r.ok()) {
+          frames[shard] = std::move(*r);
+          fetched[shard] = true;
+        }
+        co_return;
+      }
+      frames[shard].resize(frame_len);
+      auto r = co_await d->ReadShard(
+          seg.data_id, frame_offset,
+          MutableByteSpan(reinterpret_cast<std::byte*>(frames[shard].data()), frame_len));
+      if (r.ok() && *r == frame_len) fetched[shard] = true;
+    });
+  }
+
+  // Decodes stripe `s` of `seg` into out[0, data_len).
+  Task<Status> Read(const meta::Segment& seg, const erasure::Layout& layout, uint64_t s) {
+    const int k = place.set->k, n = place.n();
+    uint64_t data_len = layout.StripeDataLen(seg.size, s);
+    size_t frame_len = layout.BlockLen(data_len) + erasure::kFrameTrailer;
+    uint64_t offset = layout.FrameOffset(s);
+    fetched.assign(n, false);
+    frames.resize(n);
+    out.resize(data_len);
+    const erasure::Codec& codec = impl.CodecFor(place.set->k, place.set->m);
+    MutableByteSpan out_span(reinterpret_cast<std::byte*>(out.data()), data_len);
+    for (int round = 0; round < 2; ++round) {
+      // Round 0: the data shards only. Round 1: everything else as well.
+      co_await Fetch(seg, offset, frame_len, 0, round == 0 ? k : n);
+      std::vector<ByteSpan> spans(n);
+      for (int i = 0; i < n; ++i) {
+        if (fetched[i]) spans[i] = AsBytes(frames[i]);
+      }
+      erasure::DecodeReport report;
+      auto r = erasure::DecodeStripe(codec, spans, data_len, out_span, &report);
+      int corrupt = __builtin_popcount(report.corrupt_mask);
+      if (r.ok()) {
+        if (report.reconstructed) {
+          impl.stats.reconstructed_stripes.fetch_add(1, std::memory_order_relaxed);
+        }
+        impl.stats.corrupt_shards.fetch_add(corrupt, std::memory_order_relaxed);
+        int missing = __builtin_popcount(report.missing_mask & ((1u << k) - 1));
+        if (round == 0) impl.stats.missing_shards.fetch_add(missing, std::memory_order_relaxed);
+        co_return Status();
+      }
+      if (round == 1) {
+        impl.stats.quorum_failures.fetch_add(1, std::memory_order_relaxed);
+        co_return Status(Code::kUnavailable, "not enough shards to read the object");
+      }
+      // Corrupt frames count as lost; parity gets them back.
+      for (int i = 0; i < n; ++i) {
+        if (report.corrupt_mask & (1u << i)) {
+          impl.stats.corrupt_shards.fetch_add(1, std::memory_order_relaxed);
+        }
+      }
+    }
+    co_return Status(Code::kInternal);
+  }
+};
+
+}  // namespace
+
+Task<Status> ObjectLayer::ReadObject(std::string bucket, std::string key,
+                                     meta::VersionRecord record, uint64_t offset, uint64_t length,
+                                     BodySink& sink) {
+  if (length == 0) co_return Status();
+  Placement place = impl_->Place(bucket, key);
+  if (record.k != place.set->k || record.m != place.set->m) {
+    co_return Status(Code::kInternal, "record erasure code does not match its set");
+  }
+  StripeReader reader{*impl_, place, bucket, key, record, {}, {}, {}};
+  const uint64_t end = offset + length;
+  uint64_t seg_start = 0;
+  for (const auto& seg : record.segments) {
+    uint64_t seg_end = seg_start + seg.size;
+    if (seg_end <= offset || seg.size == 0) {
+      seg_start = seg_end;
+      continue;
+    }
+    if (seg_start >= end) break;
+    erasure::Layout layout{place.set->k, place.set->m, seg.block_size};
+    uint64_t lo = std::max(offset, seg_start) - seg_start;
+    uint64_t hi = std::min(end, seg_end) - seg_start;
+    uint64_t stripe_bytes = layout.StripeDataBytes();
+    for (uint64_t s = lo / stripe_bytes; s * stripe_bytes < hi; ++s) {
+      STRATA_CO_TRY(co_await reader.Read(seg, layout, s));
+      uint64_t s_lo = s * stripe_bytes;
+      uint64_t from = std::max(lo, s_lo) - s_lo;
+      uint64_t to = std::min(hi, s_lo + reader.out.size()) - s_lo;
+      STRATA_CO_TRY(co_await sink.Write(AsBytes(std::string_view(reader.out).substr(from, to - from))));
+    }
+    seg_start = seg_end;
+  }
+  co_return Status();
+}
+
+}  // namespace strata::gw

@@ -1,0 +1,132 @@
+// Drive: the boundary between the S3 side and storage. Everything above it
+// (gateway/, the object layer) reaches shard files and metadata records only
+// through this interface; `LocalDrive` implements it over a folder on this
+// machine, and a remote storage node will implement it over the internal API.
+//
+// A drive holds, for every object version whose shards it stores, the version
+// record (metadata/records.h) and the shard: a shard file named by the
+// version's data id, or the shard bytes inline beside the record.
+//
+// Mutations are grouped in a `DriveTxn`: a list of semantic operations that the
+// drive applies atomically and durably (one synced RocksDB batch). Keeping the
+// operations semantic (not raw key/values) is what lets the drive enforce rules
+// itself (WORM retention in a later issue) and lets a remote node receive them.
+//
+// Thread safety: every method may be called from any I/O thread concurrently.
+// Awaitables complete on the caller's executor.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/encoding.h"
+#include "common/status.h"
+#include "metadata/records.h"
+
+namespace strata::server {
+
+template <typename T>
+using Task = boost::asio::awaitable<T>;
+
+// One atomic, durable change to a drive's index.
+struct DriveTxn {
+  struct PutVersion { std::string bucket, key; meta::VersionRecord record; std::string inline_shard; };
+  // Removes the record, its inline shard, and (after the commit) its shard files.
+  struct DeleteVersion { std::string bucket, key; meta::VersionRecord record; };
+  struct PutBucket { meta::BucketRecord record; };
+  struct DeleteBucket { std::string name; };
+  struct PutUpload { meta::UploadRecord record; };
+  struct DeleteUpload { std::string bucket, key, upload_id; };
+  struct PutPart { std::string upload_id; meta::PartRecord record; };
+  // keep_data: the part's shard file now belongs to a committed object.
+  struct DeletePart { std::string upload_id; uint32_t part_number; std::string data_id; bool keep_data; };
+
+  std::vector<PutVersion> put_versions;
+  std::vector<DeleteVersion> delete_versions;
+  std::vector<PutBucket> put_buckets;
+  std::vector<DeleteBucket> delete_buckets;
+  std::vector<PutUpload> put_uploads;
+  std::vector<DeleteUpload> delete_uploads;
+  std::vector<PutPart> put_parts;
+  std::vector<DeletePart> delete_parts;
+  // Shard files of writes that never committed (refused or below quorum).
+  std::vector<std::string> remove_shards;
+};
+
+// A shard file being written. Not thread-safe: one writer, one coroutine.
+// Destroying it without Commit() discards everything written.
+class ShardWriter {
+ public:
+  virtual ~ShardWriter() = default;
+  // Appends at the end. `data` must stay valid until the awaitable completes.
+  virtual Task<Status> Append(ByteSpan data) = 0;
+  // Makes the file durable and visible under its data id. Only a committed
+  // shard may be referenced by a version record.
+  virtual Task<Status> Commit() = 0;
+};
+
+// One entry of a drive-side listing page: a key with its newest version, or
+// a common prefix when a delimiter rolled keys up.
+struct ListEntry {
+  std::string key;  // the key, or the common prefix
+  bool is_prefix = false;
+  meta::VersionRecord record;  // newest version of `key`; empty for prefixes
+};
+
+struct ListRequest {
+  std::string bucket;
+  std::string prefix;
+  std::string delimiter;
+  std::string start_after;  // exclusive
+  size_t max_entries = 1000;
+};
+
+struct ListPage {
+  std::vector<ListEntry> entries;
+  bool truncated = false;  // more entries after the last one
+};
+
+struct DriveUsage {
+  uint64_t capacity_bytes = 0;
+  uint64_t free_bytes = 0;
+};
+
+class Drive {
+ public:
+  virtual ~Drive() = default;
+
+  // "hot/drive1": for logs and errors.
+  virtual const std::string& name() const = 0;
+  virtual bool online() const = 0;
+
+  // Shards.
+  virtual Task<Result<std::unique_ptr<ShardWriter>>> CreateShard(std::string data_id) = 0;
+  // Reads up to out.size() bytes at offset; returns bytes read (short at EOF).
+  virtual Task<Result<size_t>> ReadShard(std::string data_id, uint64_t offset,
+                                         MutableByteSpan out) = 0;
+
+  // Index.
+  virtual Task<Status> Apply(DriveTxn txn) = 0;
+  virtual Task<Result<meta::BucketRecord>> GetBucket(std::string name) = 0;
+  virtual Task<Result<std::vector<meta::BucketRecord>>> ListBuckets() = 0;
+  virtual Task<Result<bool>> BucketHasAnything(std::string bucket) = 0;
+  // Newest first; empty when the key has none.
+  virtual Task<Result<std::vector<meta::VersionRecord>>> GetVersions(std::string bucket,
+                                                                     std::string key) = 0;
+  virtual Task<Result<std::string>> GetInline(std::string bucket, std::string key,
+                                              std::string version_id) = 0;
+  virtual Task<Result<ListPage>> ListLatest(ListRequest request) = 0;
+  virtual Task<Result<meta::UploadRecord>> GetUpload(std::string bucket, std::string key,
+                                                     std::string upload_id) = 0;
+  virtual Task<Result<std::vector<meta::PartRecord>>> ListParts(std::string upload_id) = 0;
+  virtual Task<Result<std::vector<meta::UploadRecord>>> ListUploads(
+      std::string bucket, std::string prefix, std::string key_marker,
+      std::string upload_id_marker, size_t limit) = 0;
+
+  virtual Result<DriveUsage> Usage() const = 0;
+};
+
+}  // namespace strata::server

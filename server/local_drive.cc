@@ -1,0 +1,357 @@
+#include "server/local_drive.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/read_at.hpp>
+#include <boost/asio/random_access_file.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write_at.hpp>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+
+#include "metadata/meta_store.h"
+
+namespace strata::server {
+namespace {
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+using asio::use_awaitable;
+
+constexpr int kFanout = 256;
+
+Status Errno(std::string_view what, int err) {
+  return Status(Code::kIoError, std::string(what) + ": " + std::strerror(err));
+}
+
+// "ab" from a hex data id: its last two digits (the random part).
+std::string_view FanoutDir(std::string_view data_id) {
+  return data_id.size() >= 2 ? data_id.substr(data_id.size() - 2) : std::string_view("00");
+}
+
+bool ValidDataId(std::string_view id) {
+  if (id.size() < 2 || id.size() > 64) return false;
+  for (char c : id) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+std::string PrefixSuccessor(std::string s) {
+  while (!s.empty()) {
+    unsigned char c = static_cast<unsigned char>(s.back());
+    if (c != 0xff) {
+      s.back() = static_cast<char>(c + 1);
+      return s;
+    }
+    s.pop_back();
+  }
+  return s;  // empty: no successor
+}
+
+class LocalDrive;
+
+class LocalShardWriter final : public ShardWriter {
+ public:
+  LocalShardWriter(LocalDrive* drive, std::string data_id, asio::random_access_file file)
+      : drive_(drive), data_id_(std::move(data_id)), file_(std::move(file)) {}
+
+  Task<Status> Append(ByteSpan data) override {
+    auto [ec, n] = co_await asio::async_write_at(
+        file_, offset_, asio::buffer(data.data(), data.size()), asio::as_tuple(use_awaitable));
+    if (ec) co_return Status(Code::kIoError, "shard write: " + ec.message());
+    offset_ += n;
+    co_return Status();
+  }
+
+  Task<Status> Commit() override;
+
+ private:
+  LocalDrive* drive_;
+  std::string data_id_;
+  asio::random_access_file file_;
+  uint64_t offset_ = 0;
+};
+
+class LocalDrive final : public Drive {
+ public:
+  LocalDrive(const LocalDriveOptions& options, std::unique_ptr<meta::MetaStore> store,
+             std::array<int, kFanout> dir_fds)
+      : name_(options.name),
+        data_dir_(options.root + "/data"),
+        root_(options.root),
+        blocking_(options.blocking),
+        store_(std::move(store)),
+        dir_fds_(dir_fds) {}
+
+  ~LocalDrive() override {
+    for (int fd : dir_fds_) {
+      if (fd >= 0) ::close(fd);
+    }
+  }
+
+  const std::string& name() const override { return name_; }
+  bool online() const override { return true; }
+
+  Task<Result<std::unique_ptr<ShardWriter>>> CreateShard(std::string data_id) override {
+    if (!ValidDataId(data_id)) co_return Status(Code::kInvalidArgument, "bad data id");
+    int fd = ::open(data_dir_.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0640);
+    if (fd < 0) co_return Errno("create shard", errno);
+    asio::random_access_file file(co_await asio::this_coro::executor);
+    boost::system::error_code ec;
+    file.assign(fd, ec);
+    if (ec) {
+      ::close(fd);
+      co_return Status(Code::kIoError, "assign shard: " + ec.message());
+    }
+    co_return std::unique_ptr<ShardWriter>(
+        new LocalShardWriter(this, std::move(data_id), std::move(file)));
+  }
+
+  Task<Result<size_t>> ReadShard(std::string data_id, uint64_t offset,
+                                 MutableByteSpan out) override {
+    if (!ValidDataId(data_id)) co_return Status(Code::kInvalidArgument, "bad data id");
+    std::string path = ShardPath(data_id);
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) co_return Errno("open shard", errno);
+    asio::random_access_file file(co_await asio::this_coro::executor);
+    boost::system::error_code ec;
+    file.assign(fd, ec);
+    if (ec) {
+      ::close(fd);
+      co_return Status(Code::kIoError, "assign shard: " + ec.message());
+    }
+    auto [rec, n] = co_await asio::async_read_at(
+        file, offset, asio::buffer(out.data(), out.size()), asio::as_tuple(use_awaitable));
+    if (rec && rec != asio::error::eof) co_return Status(Code::kIoError, "shard read: " + rec.message());
+    co_return n;
+  }
+
+  Task<Status> Apply(DriveTxn txn) override {
+    meta::MetaStore::Batch batch;
+    std::vector<std::string> unlink_ids;
+    for (auto& op : txn.delete_versions) {
+      batch.DeleteVersion(op.bucket, op.key, op.record);
+      for (const auto& seg : op.record.segments) {
+        if (!seg.data_id.empty()) unlink_ids.push_back(seg.data_id);
+      }
+    }
+    for (auto& op : txn.put_versions) {
+      batch.PutVersion(op.bucket, op.key, op.record);
+      if (op.record.inline_data) {
+        batch.PutInline(op.bucket, op.key, op.record.version_id, op.inline_shard);
+      }
+    }
+    for (auto& op : txn.delete_parts) {
+      batch.DeletePart(op.upload_id, op.part_number, op.keep_data ? "" : op.data_id);
+      if (!op.keep_data && !op.data_id.empty()) unlink_ids.push_back(op.data_id);
+    }
+    for (auto& op : txn.put_parts) batch.PutPart(op.upload_id, op.record);
+    for (auto& op : txn.delete_uploads) batch.DeleteUpload(op.bucket, op.key, op.upload_id);
+    for (auto& op : txn.put_uploads) batch.PutUpload(op.record);
+    for (auto& op : txn.delete_buckets) batch.DeleteBucket(op.name);
+    for (auto& op : txn.put_buckets) batch.PutBucket(op.record);
+
+    for (auto& id : txn.remove_shards) {
+      if (ValidDataId(id) && !store_->HasDataRef(id)) unlink_ids.push_back(id);
+    }
+    meta::MetaStore* store = store_.get();
+    if (batch.empty()) {
+      if (!unlink_ids.empty()) UnlinkLater(std::move(unlink_ids));
+      co_return Status();
+    }
+    Status st = co_await AwaitCallback([store, &batch](std::function<void(Status)> done) {
+      store->Commit(std::move(batch), std::move(done));
+    });
+    if (!st.ok()) co_return st;
+    if (!unlink_ids.empty()) UnlinkLater(std::move(unlink_ids));
+    co_return Status();
+  }
+
+  // The records are gone: the files are garbage now. Unlink off the I/O
+  // thread and do not wait; a crash before this leaves orphans for the sweep.
+  void UnlinkLater(std::vector<std::string> ids) {
+    asio::post(blocking_, [this, ids = std::move(ids)] {
+      for (const auto& id : ids) ::unlink(ShardPath(id).c_str());
+    });
+  }
+
+  Task<Result<meta::BucketRecord>> GetBucket(std::string name) override {
+    co_return store_->GetBucket(name);
+  }
+  Task<Result<std::vector<meta::BucketRecord>>> ListBuckets() override {
+    co_return store_->ListBuckets();
+  }
+  Task<Result<bool>> BucketHasAnything(std::string bucket) override {
+    co_return store_->BucketHasAnything(bucket);
+  }
+  Task<Result<std::vector<meta::VersionRecord>>> GetVersions(std::string bucket,
+                                                             std::string key) override {
+    co_return store_->GetVersions(bucket, key);
+  }
+  Task<Result<std::string>> GetInline(std::string bucket, std::string key,
+                                      std::string version_id) override {
+    co_return store_->GetInline(bucket, key, version_id);
+  }
+  Task<Result<ListPage>> ListLatest(ListRequest req) override { co_return ListLatestSync(req); }
+  Task<Result<meta::UploadRecord>> GetUpload(std::string bucket, std::string key,
+                                             std::string upload_id) override {
+    co_return store_->GetUpload(bucket, key, upload_id);
+  }
+  Task<Result<std::vector<meta::PartRecord>>> ListParts(std::string upload_id) override {
+    co_return store_->ListParts(upload_id);
+  }
+  Task<Result<std::vector<meta::UploadRecord>>> ListUploads(std::string bucket, std::string prefix,
+                                                            std::string key_marker,
+                                                            std::string upload_id_marker,
+                                                            size_t limit) override {
+    co_return store_->ListUploads(bucket, prefix, key_marker, upload_id_marker, limit);
+  }
+
+  Result<DriveUsage> Usage() const override {
+    struct statvfs sv;
+    if (::statvfs(root_.c_str(), &sv) != 0) return Errno("statvfs", errno);
+    return DriveUsage{uint64_t(sv.f_blocks) * sv.f_frsize, uint64_t(sv.f_bavail) * sv.f_frsize};
+  }
+
+  std::string ShardPath(std::string_view data_id) const {
+    std::string p = data_dir_;
+    p += '/';
+    p += FanoutDir(data_id);
+    p += '/';
+    p += data_id;
+    return p;
+  }
+  int DirFd(std::string_view data_id) const {
+    return dir_fds_[std::stoi(std::string(FanoutDir(data_id)), nullptr, 16)];
+  }
+  BlockingExecutor blocking() const { return blocking_; }
+
+ private:
+  Result<ListPage> ListLatestSync(const ListRequest& req) {
+    ListPage page;
+    auto cursor = store_->NewLatestCursor(req.bucket);
+    const std::string& prefix = req.prefix;
+    cursor->Seek(std::max(prefix, req.start_after));
+    while (cursor->Valid()) {
+      std::string_view key = cursor->key();
+      if (key.substr(0, prefix.size()) != prefix) break;
+      if (page.entries.size() >= req.max_entries) {
+        page.truncated = true;
+        break;
+      }
+      if (key <= req.start_after || cursor->record().delete_marker) {
+        cursor->Next();
+        continue;
+      }
+      if (!req.delimiter.empty()) {
+        size_t pos = key.find(req.delimiter, prefix.size());
+        if (pos != std::string_view::npos) {
+          std::string common(key.substr(0, pos + req.delimiter.size()));
+          if (common > req.start_after) page.entries.push_back(ListEntry{common, true, {}});
+          std::string next = PrefixSuccessor(common);
+          if (next.empty()) break;
+          cursor->Seek(next);
+          continue;
+        }
+      }
+      page.entries.push_back(ListEntry{std::string(key), false, cursor->record()});
+      cursor->Next();
+    }
+    STRATA_TRY(cursor->status());
+    return page;
+  }
+
+  std::string name_;
+  std::string data_dir_;
+  std::string root_;
+  BlockingExecutor blocking_;
+  std::unique_ptr<meta::MetaStore> store_;
+  std::array<int, kFanout> dir_fds_;
+};
+
+Task<Status> LocalShardWriter::Commit() {
+  int fd = file_.native_handle();
+  std::string path = drive_->ShardPath(data_id_);
+  int dir_fd = drive_->DirFd(data_id_);
+  co_return co_await RunBlocking<Status>(drive_->blocking(), [fd, path, dir_fd]() -> Status {
+    if (::fdatasync(fd) != 0) return Errno("fdatasync shard", errno);
+    std::string proc = "/proc/self/fd/" + std::to_string(fd);
+    if (::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, path.c_str(), AT_SYMLINK_FOLLOW) != 0) {
+      return Errno("link shard", errno);
+    }
+    if (::fsync(dir_fd) != 0) return Errno("fsync shard dir", errno);
+    return Status();
+  });
+}
+
+std::string HexByte(int i) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  return {kHex[i >> 4], kHex[i & 15]};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Drive>> OpenLocalDrive(const LocalDriveOptions& options,
+                                              SweepStats* sweep_stats) {
+  std::error_code ec;
+  if (!fs::is_directory(options.root, ec)) {
+    return Status(Code::kUnavailable, "drive folder missing: " + options.root);
+  }
+  std::string data_dir = options.root + "/data";
+  std::array<int, kFanout> dir_fds;
+  dir_fds.fill(-1);
+  auto close_all = [&] {
+    for (int fd : dir_fds) {
+      if (fd >= 0) ::close(fd);
+    }
+  };
+  for (int i = 0; i < kFanout; ++i) {
+    std::string dir = data_dir + "/" + HexByte(i);
+    fs::create_directories(dir, ec);
+    if (ec) {
+      close_all();
+      return Status(Code::kIoError, "create " + dir + ": " + ec.message());
+    }
+    dir_fds[i] = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir_fds[i] < 0) {
+      Status st = Errno("open " + dir, errno);
+      close_all();
+      return st;
+    }
+  }
+  meta::MetaStore::Options mo;
+  mo.path = options.root + "/meta";
+  mo.block_cache_bytes = options.block_cache_bytes;
+  auto store = meta::MetaStore::Open(mo);
+  if (!store.ok()) {
+    close_all();
+    return store.status();
+  }
+  // Sweep: shard files that no committed record references are leftovers of
+  // writes that crashed between linking and committing.
+  SweepStats stats;
+  for (int i = 0; i < kFanout; ++i) {
+    std::string dir = data_dir + "/" + HexByte(i);
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+      std::string id = entry.path().filename().string();
+      if (!(*store)->HasDataRef(id)) {
+        fs::remove(entry.path(), ec);
+        ++stats.orphan_files_removed;
+      }
+    }
+  }
+  if (sweep_stats) *sweep_stats = stats;
+  return std::unique_ptr<Drive>(new LocalDrive(options, std::move(*store), dir_fds));
+}
+
+}  // namespace strata::server

@@ -1,0 +1,52 @@
+// Topology: pools of erasure sets of drives, from a config file or the
+// embedded default. The same description is meant for every process of a
+// cluster (a later issue); here it names local drive folders.
+//
+// Config file (JSON):
+//   {
+//     "pools": [
+//       { "name": "hot", "data": 4, "parity": 2,
+//         "sets": [ ["/mnt/nvme1", "/mnt/nvme2", ..., "/mnt/nvme6"] ] }
+//     ]
+//   }
+// Relative drive paths are relative to the data directory.
+//
+// Thread safety: plain values.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace strata::server {
+
+struct DriveSpec {
+  std::string name;  // "hot/drive1"
+  std::string path;
+};
+
+struct SetSpec {
+  std::vector<DriveSpec> drives;
+};
+
+struct PoolSpec {
+  std::string name;
+  int data = 4;    // k
+  int parity = 2;  // m
+  std::vector<SetSpec> sets;
+};
+
+struct Topology {
+  std::vector<PoolSpec> pools;
+};
+
+// DIR/hot/drive1..drive6, 4+2.
+Topology DefaultTopology(const std::string& data_dir);
+
+// Parses and validates a config document (k, m ranges, set sizes, unique
+// paths and names). Errors name the offending field.
+Result<Topology> ParseTopology(std::string_view json, const std::string& data_dir);
+Result<Topology> LoadTopology(const std::string& file, const std::string& data_dir);
+
+}  // namespace strata::server
