@@ -30,6 +30,7 @@ struct ServerFlags {
   std::string address = "127.0.0.1:9000";
   std::string config;
   std::string tls_cert, tls_key;
+  size_t io_threads = 0;  // 0 = one per core
 };
 
 int Usage(const char* why) {
@@ -158,6 +159,7 @@ int RunServer(const ServerFlags& flags) {
   http.port = static_cast<uint16_t>(port);
   http.tls_cert_file = flags.tls_cert;
   http.tls_key_file = flags.tls_key;
+  http.threads = flags.io_threads;
   auto listener = gw::HttpServer::Start(
       http, [service](gw::Exchange& ex) { return service->Handle(ex); });
   if (!listener.ok()) {
@@ -193,7 +195,11 @@ int ServerMain(int argc, char** argv) {
     else if (arg == "--config") ok = value(flags.config);
     else if (arg == "--tls-cert") ok = value(flags.tls_cert);
     else if (arg == "--tls-key") ok = value(flags.tls_key);
-    else if (arg == "-h" || arg == "--help") return Usage(nullptr);
+    else if (arg == "--io-threads") {
+      std::string v;
+      ok = value(v);
+      if (ok) flags.io_threads = std::strtoul(v.c_str(), nullptr, 10);
+    } else if (arg == "-h" || arg == "--help") return Usage(nullptr);
     else if (i == 2 && arg[0] != '-') flags.data = arg;  // `strata server DIR`
     else return Usage(("unknown argument " + arg).c_str());
     if (!ok) return Usage(("missing value for " + arg).c_str());

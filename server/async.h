@@ -20,11 +20,15 @@ namespace strata::server {
 
 using BlockingExecutor = boost::asio::thread_pool::executor_type;
 
+//
+// Pass `fn` as a named variable (std::move(local)): GCC 12 destroys
+// non-trivial temporaries of a co_await full-expression twice in some cases
+// (seen here as a double free of a lambda's captured string).
 template <typename T, typename Fn>
-boost::asio::awaitable<T> RunBlocking(BlockingExecutor pool, Fn fn) {
+boost::asio::awaitable<T> RunBlocking(BlockingExecutor pool, Fn&& fn) {
   namespace asio = boost::asio;
   return asio::async_initiate<decltype(asio::use_awaitable), void(T)>(
-      [pool, fn = std::move(fn)](auto handler) mutable {
+      [pool, fn = std::forward<Fn>(fn)](auto handler) mutable {
         auto work = asio::make_work_guard(handler);
         asio::post(pool, [fn = std::move(fn), handler = std::move(handler),
                           work = std::move(work)]() mutable {

@@ -283,7 +283,7 @@ Task<Status> LocalShardWriter::Commit() {
   int fd = file_.native_handle();
   std::string path = drive_->ShardPath(data_id_);
   int dir_fd = drive_->DirFd(data_id_);
-  co_return co_await RunBlocking<Status>(drive_->blocking(), [fd, path, dir_fd]() -> Status {
+  auto durable = [fd, path, dir_fd]() -> Status {
     if (::fdatasync(fd) != 0) return Errno("fdatasync shard", errno);
     std::string proc = "/proc/self/fd/" + std::to_string(fd);
     if (::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, path.c_str(), AT_SYMLINK_FOLLOW) != 0) {
@@ -291,7 +291,9 @@ Task<Status> LocalShardWriter::Commit() {
     }
     if (::fsync(dir_fd) != 0) return Errno("fsync shard dir", errno);
     return Status();
-  });
+  };
+  Status st = co_await RunBlocking<Status>(drive_->blocking(), std::move(durable));
+  co_return st;
 }
 
 std::string HexByte(int i) {

@@ -22,6 +22,9 @@ if [[ "${1:-}" == "--test" ]]; then
   want+=("${test_pkgs[@]}")
 fi
 
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+
 missing=()
 for p in "${want[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
@@ -30,8 +33,6 @@ for p in "${want[@]}"; do
 done
 
 if ((${#missing[@]})); then
-  SUDO=""
-  if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
   echo "bootstrap: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
@@ -42,6 +43,7 @@ fi
 if [[ "${1:-}" == "--test" ]]; then
   if ! python3 -c 'import boto3' 2>/dev/null; then
     echo "bootstrap: python3 has no boto3; installing Debian's python3-boto3" >&2
+    $SUDO apt-get update -qq
     $SUDO apt-get install -y -qq --no-install-recommends python3-boto3 awscli >/dev/null
   fi
 fi

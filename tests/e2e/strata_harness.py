@@ -640,7 +640,11 @@ class ServerFixture:
                     raise AssertionError(f'server exited {code} on SIGTERM\n'
                                          f'{self.server.log_tail()}')
             elif self.server.proc is not None:
+                code = self.server.proc.returncode
                 self.server.kill9()
+                self.failed = True
+                raise AssertionError(f'server died (exit code {code})\n'
+                                     f'{self.server.log_tail()}')
         finally:
             if self.failed and keep_tmp_requested():
                 sys.stderr.write(f'\n[strata-e2e] kept {self.root}\n')
@@ -701,12 +705,26 @@ class StrataTestCase(unittest.TestCase):
         return False
 
     def tearDown(self):
+        crash = None
+        if not self.SERVER_PER_TEST and self.server.proc is not None and not self.server.running:
+            # The shared server died during this test: blame this test, restart for the next.
+            crash = (f'server died during {self.id()} (exit code {self.server.proc.returncode})'
+                     f'\n{self.server.log_tail(20)}')
+            self.fixture.failed = True
+            self.server.kill9()
+            try:
+                self.server.start()
+                type(self).s3 = self.server.client()
+            except ServerStartError as e:
+                crash += f'\nrestart failed: {e}'
         if self.current_test_failed():
             self.fixture.failed = True
-            if self.server.proc is not None or self.server.generation:
+            if crash is None:
                 sys.stderr.write(f'\n[strata-e2e] {self.id()} failed; server log tail:\n'
                                  f'{self.server.log_tail(20)}\n')
         super().tearDown()
+        if crash is not None:
+            raise AssertionError(crash)
 
     @property
     def work_dir(self):

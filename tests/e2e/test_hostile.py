@@ -74,13 +74,13 @@ class HostileTest(h.StrataTestCase):
             cls.s3.put_object(Bucket=cls.bucket, Key=key, Body=data)
 
     def tearDown(self):
+        super().tearDown()  # reports (and recovers from) a server crash first
         if not self.current_test_failed():
             try:
                 self.assertHealthy()
             except BaseException:
                 self.fixture.failed = True
                 raise
-        super().tearDown()
 
     def assertHealthy(self):
         """A fresh signed client still works and every stored object is unchanged."""
