@@ -120,7 +120,8 @@ Result<AwsChunkedDecoder::Step> AwsChunkedDecoder::Next(ByteSpan input) {
       case State::kChunkDataEnd: {
         if (in.size() - pos < 2) return Step{pos, {}, false};
         if (in.substr(pos, 2) != "\r\n") {
-          return Fail(Status(Code::kInvalidArgument, "aws-chunked: chunk data not followed by CRLF"));
+          return Fail(
+              Status(Code::kInvalidArgument, "aws-chunked: chunk data not followed by CRLF"));
         }
         pos += 2;
         state_ = State::kChunkHeader;
@@ -205,8 +206,9 @@ Status AwsChunkedDecoder::ParseTrailerLine(std::string_view line) {
   }
   size_t colon = line.find(':');
   if (colon == std::string_view::npos || colon == 0) {
-    return Status(Code::kMalformedTrailer, "The request contained trailing data that was not "
-                                           "well-formed or did not conform to our published schema.");
+    return Status(Code::kMalformedTrailer,
+                  "The request contained trailing data that was not "
+                  "well-formed or did not conform to our published schema.");
   }
   std::string_view name = line.substr(0, colon);
   std::string_view value = TrimSpaces(line.substr(colon + 1));
@@ -215,8 +217,9 @@ Status AwsChunkedDecoder::ParseTrailerLine(std::string_view line) {
     return (static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f;
   });
   if (bad_name || bad_value) {
-    return Status(Code::kMalformedTrailer, "The request contained trailing data that was not "
-                                           "well-formed or did not conform to our published schema.");
+    return Status(Code::kMalformedTrailer,
+                  "The request contained trailing data that was not "
+                  "well-formed or did not conform to our published schema.");
   }
   std::string lower = sigv4::ToLower(name);
   if (options_.signed_chunks && lower == kTrailerSignature) {
@@ -239,7 +242,8 @@ Status AwsChunkedDecoder::FinishTrailers() {
   std::stable_sort(sorted.begin(), sorted.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
   std::string canonical;
-  for (const auto& [name, value] : sorted) canonical.append(name).append(":").append(value).append("\n");
+  for (const auto& [name, value] : sorted)
+    canonical.append(name).append(":").append(value).append("\n");
   std::string expected = sigv4::SignatureHex(
       options_.signing_key, sigv4::TrailerStringToSign(options_.amz_date, options_.scope,
                                                        previous_signature_, Sha256Hex(canonical)));

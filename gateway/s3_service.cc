@@ -68,9 +68,12 @@ Task<Status> Route(RequestContext& ctx) {
   switch (method) {
     case http::verb::put:
       if (ctx.HasQuery("uploadId") || ctx.HasQuery("partNumber")) {
-        co_return copy ? co_await UploadPartCopy(ctx) : co_await UploadPart(ctx);
+        // (No co_await inside ?: — GCC 12 miscompiles it and runs both arms.)
+        if (copy) co_return co_await UploadPartCopy(ctx);
+        co_return co_await UploadPart(ctx);
       }
-      co_return copy ? co_await CopyObject(ctx) : co_await PutObject(ctx);
+      if (copy) co_return co_await CopyObject(ctx);
+      co_return co_await PutObject(ctx);
     case http::verb::get:
       if (ctx.HasQuery("uploadId")) co_return co_await ListParts(ctx);
       co_return co_await GetObject(ctx, false);

@@ -99,6 +99,12 @@ Result<std::string> CanonicalResource(const RequestView& req) {
   std::string out;
   if (!req.virtual_host_bucket.empty()) out.append("/").append(req.virtual_host_bucket);
   out.append(path.empty() ? "/" : path);
+  // A bucket addressed path-style ("/bucket") is signed as "/bucket/", as S3
+  // and botocore do.
+  if (req.virtual_host_bucket.empty() && path.size() > 1 &&
+      path.find('/', 1) == std::string_view::npos) {
+    out.push_back('/');
+  }
   // Names are matched as sent; values are signed decoded.
   std::vector<std::pair<std::string_view, std::optional<std::string>>> subs;
   while (!query.empty()) {

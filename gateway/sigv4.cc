@@ -62,8 +62,9 @@ std::optional<std::string> HeaderValue(const RequestView& req, std::string_view 
 }
 
 size_t HeaderCount(const RequestView& req, std::string_view name) {
-  return static_cast<size_t>(std::count_if(req.headers.begin(), req.headers.end(),
-                                           [&](const auto& h) { return EqualsIgnoreCase(h.first, name); }));
+  return static_cast<size_t>(
+      std::count_if(req.headers.begin(), req.headers.end(),
+                    [&](const auto& h) { return EqualsIgnoreCase(h.first, name); }));
 }
 
 void SplitTarget(std::string_view target, std::string_view* path, std::string_view* query) {
@@ -243,8 +244,8 @@ std::optional<Credential> ParseCredential(std::string_view s) {
 }
 
 Status CheckScope(const Credential& c, std::string_view amz_date, Code code) {
-  bool digits = c.date.size() == 8 &&
-                std::all_of(c.date.begin(), c.date.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+  bool digits = c.date.size() == 8 && std::all_of(c.date.begin(), c.date.end(),
+                                                  [](char ch) { return ch >= '0' && ch <= '9'; });
   if (!digits) return Status(code, "Invalid credential date.");
   if (amz_date.substr(0, 8) != c.date) {
     return Status(code, "Invalid credential date. Date is not the same as X-Amz-Date.");
@@ -316,10 +317,11 @@ Result<PayloadMode> ParsePayloadHash(std::string_view v) {
   if (v == kStreamingSignedTrailer) return PayloadMode::kStreamingSignedTrailer;
   if (v == kStreamingUnsignedTrailer) return PayloadMode::kStreamingUnsignedTrailer;
   if (IsHex64(v)) return PayloadMode::kSignedHash;
-  return Status(Code::kInvalidArgument,
-                "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, "
-                "STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER or "
-                "a valid sha256 value.");
+  return Status(
+      Code::kInvalidArgument,
+      "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, "
+      "STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER or "
+      "a valid sha256 value.");
 }
 
 struct RequestDate {
@@ -329,7 +331,8 @@ struct RequestDate {
 
 // x-amz-date wins over Date; Date may be in the AMZ or an HTTP format.
 Result<RequestDate> HeaderDate(const RequestView& req) {
-  constexpr std::string_view kNoDate = "AWS authentication requires a valid Date or x-amz-date header";
+  constexpr std::string_view kNoDate =
+      "AWS authentication requires a valid Date or x-amz-date header";
   if (auto v = HeaderValue(req, "x-amz-date")) {
     auto t = ParseAmzDate(*v);
     if (!t) return Status(Code::kAccessDenied, std::string(kNoDate));
@@ -467,8 +470,13 @@ Result<AuthResult> VerifySigV4Header(const RequestView& req, std::string_view au
 
   std::string_view path, query;
   SplitTarget(req.target, &path, &query);
-  SignedRequest s{path, query, /*presigned=*/false, std::move(names), *payload_hash,
-                  date.amz_date, Scope(cred->date, cred->region, cred->service)};
+  SignedRequest s{path,
+                  query,
+                  /*presigned=*/false,
+                  std::move(names),
+                  *payload_hash,
+                  date.amz_date,
+                  Scope(cred->date, cred->region, cred->service)};
   std::string key = SigningKey(*secret, cred->date, cred->region, cred->service);
   STRATA_ASSIGN_OR_RETURN(std::string seed, Verify(req, s, key, fields.signature));
 
@@ -508,8 +516,7 @@ Result<AuthResult> VerifySigV4Presigned(const RequestView& req, const SecretLook
       f.value = p.value;
     }
   }
-  auto& [algorithm, credential, amz_date, expires, signed_headers, signature, content_sha] =
-      fields;
+  auto& [algorithm, credential, amz_date, expires, signed_headers, signature, content_sha] = fields;
   if (algorithm.value && *algorithm.value != kAlgorithm) {
     return Status(kBad, "X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"");
   }
@@ -566,8 +573,13 @@ Result<AuthResult> VerifySigV4Presigned(const RequestView& req, const SecretLook
     return Status(Code::kAccessDenied, "Request has expired");
   }
 
-  SignedRequest s{path, query, /*presigned=*/true, std::move(names), *payload_hash,
-                  *amz_date.value, Scope(cred->date, cred->region, cred->service)};
+  SignedRequest s{path,
+                  query,
+                  /*presigned=*/true,
+                  std::move(names),
+                  *payload_hash,
+                  *amz_date.value,
+                  Scope(cred->date, cred->region, cred->service)};
   std::string key = SigningKey(*secret, cred->date, cred->region, cred->service);
   STRATA_TRY(Verify(req, s, key, *signature.value));
 
@@ -596,7 +608,12 @@ Result<std::string> SignV4Header(const RequestView& req, const SigV4Credentials&
   std::string_view path, query;
   SplitTarget(req.target, &path, &query);
   std::string date = amz_date->substr(0, 8);
-  SignedRequest s{path, query, /*presigned=*/false, names, payload_hash, *amz_date,
+  SignedRequest s{path,
+                  query,
+                  /*presigned=*/false,
+                  names,
+                  payload_hash,
+                  *amz_date,
                   Scope(date, creds.region, creds.service)};
   std::string key = SigningKey(creds.secret_key, date, creds.region, creds.service);
   STRATA_ASSIGN_OR_RETURN(std::string sig, Sign(req, s, key));
@@ -628,8 +645,8 @@ Result<std::string> PresignV4(std::string_view method, std::string_view target,
   full_query.append("&X-Amz-Expires=").append(std::to_string(expires_seconds));
   full_query.append("&X-Amz-SignedHeaders=host");
   RequestView view{method, target, {{"host", host}}, {}};
-  SignedRequest s{path, full_query, /*presigned=*/true, {"host"}, kUnsignedPayload, amz_date,
-                  scope};
+  SignedRequest s{path,     full_query, /*presigned=*/true, {"host"}, kUnsignedPayload,
+                  amz_date, scope};
   std::string key = SigningKey(creds.secret_key, date, creds.region, creds.service);
   STRATA_ASSIGN_OR_RETURN(std::string sig, Sign(view, s, key));
   return std::string(path) + "?" + full_query + "&X-Amz-Signature=" + sig;

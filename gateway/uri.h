@@ -28,8 +28,8 @@ Result<std::string> UriDecode(std::string_view s);
 Result<std::string> UriDecodeQuery(std::string_view s);
 
 struct QueryParam {
-  std::string name;    // decoded
-  std::string value;   // decoded; empty when !has_value
+  std::string name;        // decoded
+  std::string value;       // decoded; empty when !has_value
   bool has_value = false;  // "?uploads" has none, "?prefix=" has an empty one
 };
 

@@ -634,8 +634,9 @@ class ListTest(h.StrataTestCase):
         self.assertEqual(seen, self.sorted_keys)
 
     def test_v1_next_marker_with_delimiter(self):
-        expected_pages = [(['a/', 'b/'], []), (['d/'], ['c']), ([], ['e', 'plus+key']),
-                          (['photos/'], ['space key']), (['ünïcode/'], ['zz%41'])]
+        # Byte order: 'photos/...' sorts before 'plus+key' ('h' < 'l').
+        expected_pages = [(['a/', 'b/'], []), (['d/'], ['c']), (['photos/'], ['e']),
+                          ([], ['plus+key', 'space key']), (['ünïcode/'], ['zz%41'])]
         marker = ''
         for i, (prefixes, keys) in enumerate(expected_pages):
             with self.subTest(page=i, marker=marker):

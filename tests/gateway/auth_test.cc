@@ -47,8 +47,8 @@ Headers V2Headers() {
   Headers h = {{"Host", "s3.local"}, {"Date", FormatHttpDate(kNow)}};
   auto sts = SigV2StringToSign(View("GET", "/b/k?acl", h), h[1].second);
   REQUIRE(sts.ok());
-  h.emplace_back("Authorization", "AWS " + std::string(kAccessKey) + ":" +
-                                      SigV2Signature(kSecret, *sts));
+  h.emplace_back("Authorization",
+                 "AWS " + std::string(kAccessKey) + ":" + SigV2Signature(kSecret, *sts));
   return h;
 }
 
@@ -79,9 +79,8 @@ TEST_CASE("Anonymous and ambiguous requests", "[auth]") {
   auto both = Authenticate(View("GET", "/b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&Signature=x", none),
                            kSecrets, kNow);
   CHECK(both.status().code() == Code::kInvalidArgument);
-  auto header_and_query =
-      Authenticate(View("GET", "/b/k?AWSAccessKeyId=x&Signature=y&Expires=1", V2Headers()),
-                   kSecrets, kNow);
+  auto header_and_query = Authenticate(
+      View("GET", "/b/k?AWSAccessKeyId=x&Signature=y&Expires=1", V2Headers()), kSecrets, kNow);
   CHECK(header_and_query.status().code() == Code::kInvalidArgument);
   // A presigned-looking query without the algorithm is still presigned.
   auto partial = Authenticate(View("GET", "/b/k?X-Amz-Signature=abc", none), kSecrets, kNow);
@@ -89,11 +88,35 @@ TEST_CASE("Anonymous and ambiguous requests", "[auth]") {
 }
 
 std::string RandomString(std::mt19937& rng, size_t max_len) {
-  static const std::vector<std::string> kPieces = {
-      "AWS4-HMAC-SHA256", "AWS", " ", ",", ", ", "=", "/", ";", ":", "Credential=",
-      "SignedHeaders=", "Signature=", std::string(kAccessKey), "20130524", "us-east-1", "s3",
-      "aws4_request", "host", "x-amz-date", "x-amz-content-sha256", "0123456789abcdef", "\t",
-      "%", "%2F", "\xff", std::string(1, '\0'), "X-Amz-Expires=", "&", "?"};
+  static const std::vector<std::string> kPieces = {"AWS4-HMAC-SHA256",
+                                                   "AWS",
+                                                   " ",
+                                                   ",",
+                                                   ", ",
+                                                   "=",
+                                                   "/",
+                                                   ";",
+                                                   ":",
+                                                   "Credential=",
+                                                   "SignedHeaders=",
+                                                   "Signature=",
+                                                   std::string(kAccessKey),
+                                                   "20130524",
+                                                   "us-east-1",
+                                                   "s3",
+                                                   "aws4_request",
+                                                   "host",
+                                                   "x-amz-date",
+                                                   "x-amz-content-sha256",
+                                                   "0123456789abcdef",
+                                                   "\t",
+                                                   "%",
+                                                   "%2F",
+                                                   "\xff",
+                                                   std::string(1, '\0'),
+                                                   "X-Amz-Expires=",
+                                                   "&",
+                                                   "?"};
   std::string s;
   size_t n = rng() % max_len;
   for (size_t i = 0; i < n; ++i) {
@@ -113,9 +136,14 @@ TEST_CASE("Garbage Authorization headers are refused", "[auth][fuzz]") {
   for (int i = 0; i < 600; ++i) {
     std::string authz = RandomString(rng, 24);
     switch (i % 3) {
-      case 0: authz = "AWS4-HMAC-SHA256 " + authz; break;
-      case 1: authz = "AWS " + authz; break;
-      default: break;
+      case 0:
+        authz = "AWS4-HMAC-SHA256 " + authz;
+        break;
+      case 1:
+        authz = "AWS " + authz;
+        break;
+      default:
+        break;
     }
     Headers h = base;
     h.emplace_back("Authorization", authz);
@@ -150,10 +178,9 @@ TEST_CASE("Mutated valid credentials are refused", "[auth][fuzz]") {
 
 TEST_CASE("Garbage presigned queries are refused", "[auth][fuzz]") {
   std::mt19937 rng(4321);
-  const std::vector<std::string> kNames = {"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date",
-                                           "X-Amz-Expires",   "X-Amz-SignedHeaders",
-                                           "X-Amz-Signature", "AWSAccessKeyId",  "Signature",
-                                           "Expires",         "acl"};
+  const std::vector<std::string> kNames = {
+      "X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders",
+      "X-Amz-Signature", "AWSAccessKeyId",   "Signature",  "Expires",       "acl"};
   Headers h = {{"Host", "s3.local"}, {"x-amz-date", "20130524T000000Z"}};
   for (int i = 0; i < 600; ++i) {
     std::string target = "/b/k?";
@@ -170,8 +197,8 @@ TEST_CASE("Garbage presigned queries are refused", "[auth][fuzz]") {
 
 TEST_CASE("Random headers around a valid signature do not crash", "[auth][fuzz]") {
   std::mt19937 rng(777);
-  const std::vector<std::string> kNames = {"x-amz-date",  "Date",         "x-amz-content-sha256",
-                                           "Host",        "Content-Type", "Content-MD5",
+  const std::vector<std::string> kNames = {"x-amz-date",   "Date",         "x-amz-content-sha256",
+                                           "Host",         "Content-Type", "Content-MD5",
                                            "x-amz-meta-a", "Authorization"};
   for (int i = 0; i < 300; ++i) {
     Headers h = (i % 2) ? V4Headers() : V2Headers();

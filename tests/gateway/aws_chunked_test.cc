@@ -87,10 +87,14 @@ std::string AwsExampleBody(std::string_view sig1, std::string_view sig2, std::st
   return body;
 }
 
-constexpr std::string_view kSeed = "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9";
-constexpr std::string_view kSig1 = "ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648";
-constexpr std::string_view kSig2 = "0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497";
-constexpr std::string_view kSig3 = "b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9";
+constexpr std::string_view kSeed =
+    "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9";
+constexpr std::string_view kSig1 =
+    "ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648";
+constexpr std::string_view kSig2 =
+    "0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497";
+constexpr std::string_view kSig3 =
+    "b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9";
 
 TEST_CASE("aws-chunked: the AWS signed example, all at once and byte by byte", "[aws_chunked]") {
   std::string wire = AwsExampleBody(kSig1, kSig2, kSig3) + "\r\n";
@@ -149,7 +153,8 @@ TEST_CASE("aws-chunked: the AWS signed example fails on any tampering", "[aws_ch
         Code::kSignatureDoesNotMatch);
   std::string bad_final = AwsExampleBody(kSig1, kSig2, kSig2) + "\r\n";
   CHECK(DecodeAll(options(), bad_final).status.code() == Code::kSignatureDoesNotMatch);
-  std::string upper = AwsExampleBody(kSig1, "0055627C9E194CB4542BAE2AA5492E3C1575BBB81B612B7D234B86A503EF5497", kSig3);
+  std::string upper = AwsExampleBody(
+      kSig1, "0055627C9E194CB4542BAE2AA5492E3C1575BBB81B612B7D234B86A503EF5497", kSig3);
   CHECK(DecodeAll(options(), upper + "\r\n").status.code() == Code::kInvalidArgument);
   std::string unsigned_chunk = "10000\r\n" + wire.substr(wire.find("\r\n") + 2);
   CHECK(DecodeAll(options(), unsigned_chunk).status.code() == Code::kInvalidArgument);
@@ -171,16 +176,16 @@ TEST_CASE("aws-chunked: malformed framing", "[aws_chunked]") {
     Decoded out = DecodeAll(std::move(o), wire);
     return out.status.code();
   };
-  CHECK(code("zz\r\nhello\r\n0\r\n\r\n") == Code::kInvalidArgument);       // garbage hex
-  CHECK(code("\r\nhello\r\n0\r\n\r\n") == Code::kInvalidArgument);         // empty size
-  CHECK(code(" 5\r\nhello\r\n0\r\n\r\n") == Code::kInvalidArgument);       // whitespace
+  CHECK(code("zz\r\nhello\r\n0\r\n\r\n") == Code::kInvalidArgument);  // garbage hex
+  CHECK(code("\r\nhello\r\n0\r\n\r\n") == Code::kInvalidArgument);    // empty size
+  CHECK(code(" 5\r\nhello\r\n0\r\n\r\n") == Code::kInvalidArgument);  // whitespace
   CHECK(code("-5\r\nhello\r\n0\r\n\r\n") == Code::kInvalidArgument);
-  CHECK(code("5\r\nhelloXX0\r\n\r\n") == Code::kInvalidArgument);          // missing CRLF
+  CHECK(code("5\r\nhelloXX0\r\n\r\n") == Code::kInvalidArgument);  // missing CRLF
   CHECK(code("5\r\nhello\n0\r\n\r\n") == Code::kInvalidArgument);
-  CHECK(code("1000001\r\n") == Code::kInvalidArgument);                    // > 16 MiB
-  CHECK(code("ffffffffffffffff\r\n") == Code::kInvalidArgument);           // 2^64 - 1
-  CHECK(code("10000000000000005\r\n") == Code::kInvalidArgument);          // 17 digits
-  CHECK(code(std::string(5000, '1')) == Code::kInvalidArgument);           // no CRLF, ever
+  CHECK(code("1000001\r\n") == Code::kInvalidArgument);            // > 16 MiB
+  CHECK(code("ffffffffffffffff\r\n") == Code::kInvalidArgument);   // 2^64 - 1
+  CHECK(code("10000000000000005\r\n") == Code::kInvalidArgument);  // 17 digits
+  CHECK(code(std::string(5000, '1')) == Code::kInvalidArgument);   // no CRLF, ever
   CHECK(code("5;" + std::string(5000, 'x') + "\r\n") == Code::kInvalidArgument);
   AwsChunkedOptions small = UnsignedTrailerOptions();
   small.max_chunk_size = 4;
@@ -214,11 +219,13 @@ TEST_CASE("aws-chunked: unsigned payload with a trailing checksum, as botocore s
   }
   // Several trailers, names lower-cased, values trimmed; no trailers at all.
   AwsChunkedDecoder d(UnsignedTrailerOptions());
-  Decoded out = Decode(d, "3\r\nabc\r\n0\r\nX-Amz-Checksum-CRC32C: AAAAAA==\r\nx-amz-meta-a:\t1 \r\n\r\n",
-                       [] { return 100; });
+  Decoded out =
+      Decode(d, "3\r\nabc\r\n0\r\nX-Amz-Checksum-CRC32C: AAAAAA==\r\nx-amz-meta-a:\t1 \r\n\r\n",
+             [] { return 100; });
   REQUIRE(out.done);
   REQUIRE(d.trailers().size() == 2);
-  CHECK(d.trailers()[0] == std::pair<std::string, std::string>("x-amz-checksum-crc32c", "AAAAAA=="));
+  CHECK(d.trailers()[0] ==
+        std::pair<std::string, std::string>("x-amz-checksum-crc32c", "AAAAAA=="));
   CHECK(d.trailers()[1] == std::pair<std::string, std::string>("x-amz-meta-a", "1"));
   CHECK(DecodeAll(UnsignedTrailerOptions(), "0\r\n\r\n").done);
 }
@@ -248,7 +255,8 @@ std::string AwsTrailerExample(std::string_view trailer, std::string_view trailer
                      "1c1344b170168f8e65b41376b44b20fe354e373826ccbbe2c1d40a8cae51e5c7",
                      "2ca2aba2005185cf7159c6277faf83795951dd77a3a99e6e65d5c9f85863f992");
   body.append(trailer).append("\r\n");
-  if (!trailer_sig.empty()) body.append("x-amz-trailer-signature:").append(trailer_sig).append("\r\n");
+  if (!trailer_sig.empty())
+    body.append("x-amz-trailer-signature:").append(trailer_sig).append("\r\n");
   return body + "\r\n";
 }
 constexpr std::string_view kTrailerSig =
@@ -291,7 +299,12 @@ std::string SignedBody(std::string_view seed, const std::vector<std::string>& ch
   char size[32];
   for (const std::string& c : chunks) {
     std::snprintf(size, sizeof size, "%zx", c.size());
-    body.append(size).append(";chunk-signature=").append(sign(c)).append("\r\n").append(c).append("\r\n");
+    body.append(size)
+        .append(";chunk-signature=")
+        .append(sign(c))
+        .append("\r\n")
+        .append(c)
+        .append("\r\n");
   }
   body.append("0;chunk-signature=").append(sign("")).append("\r\n\r\n");
   return body;
@@ -316,9 +329,15 @@ TEST_CASE("aws-chunked: fuzzed input never crashes and never forges a payload",
     for (int e = 0; e < edits; ++e) {
       size_t at = rng() % mutated.size();
       switch (rng() % 3) {
-        case 0: mutated[at] = static_cast<char>(rng()); break;
-        case 1: mutated.erase(at, 1 + rng() % 4); break;
-        default: mutated.insert(at, 1, "0\r\n;:a"[rng() % 7]); break;
+        case 0:
+          mutated[at] = static_cast<char>(rng());
+          break;
+        case 1:
+          mutated.erase(at, 1 + rng() % 4);
+          break;
+        default:
+          mutated.insert(at, 1, "0\r\n;:a"[rng() % 7]);
+          break;
       }
       if (mutated.empty()) mutated = "x";
     }

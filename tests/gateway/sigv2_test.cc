@@ -51,21 +51,24 @@ TEST_CASE("SigV2 examples: string to sign and signature", "[sigv2]") {
   };
   std::vector<Example> examples = {
       {"object GET",
-       {"GET", "/photos/puppy.jpg",
+       {"GET",
+        "/photos/puppy.jpg",
         {{"Host", "johnsmith.s3.amazonaws.com"}, {"Date", "Tue, 27 Mar 2007 19:36:42 +0000"}},
         "johnsmith"},
        "Tue, 27 Mar 2007 19:36:42 +0000",
        "GET\n\n\nTue, 27 Mar 2007 19:36:42 +0000\n/johnsmith/photos/puppy.jpg",
        "bWq2s1WEIj+Ydj0vQ697zp+IXMU="},
       {"object GET, path style",
-       {"GET", "/johnsmith/photos/puppy.jpg",
+       {"GET",
+        "/johnsmith/photos/puppy.jpg",
         {{"Host", "s3.amazonaws.com"}, {"Date", "Tue, 27 Mar 2007 19:36:42 +0000"}},
         ""},
        "Tue, 27 Mar 2007 19:36:42 +0000",
        "GET\n\n\nTue, 27 Mar 2007 19:36:42 +0000\n/johnsmith/photos/puppy.jpg",
        "bWq2s1WEIj+Ydj0vQ697zp+IXMU="},
       {"object PUT",
-       {"PUT", "/photos/puppy.jpg",
+       {"PUT",
+        "/photos/puppy.jpg",
         {{"Content-Type", "image/jpeg"},
          {"Content-Length", "94328"},
          {"Host", "johnsmith.s3.amazonaws.com"},
@@ -75,21 +78,26 @@ TEST_CASE("SigV2 examples: string to sign and signature", "[sigv2]") {
        "PUT\n\nimage/jpeg\nTue, 27 Mar 2007 21:15:45 +0000\n/johnsmith/photos/puppy.jpg",
        "MyyxeRY7whkBe+bq8fHCL/2kKUg="},
       {"list",
-       {"GET", "/?prefix=photos&max-keys=50&marker=puppy",
+       {"GET",
+        "/?prefix=photos&max-keys=50&marker=puppy",
         {{"User-Agent", "Mozilla/5.0"},
          {"Host", "johnsmith.s3.amazonaws.com"},
          {"Date", "Tue, 27 Mar 2007 19:42:41 +0000"}},
         "johnsmith"},
-       "Tue, 27 Mar 2007 19:42:41 +0000", "GET\n\n\nTue, 27 Mar 2007 19:42:41 +0000\n/johnsmith/",
+       "Tue, 27 Mar 2007 19:42:41 +0000",
+       "GET\n\n\nTue, 27 Mar 2007 19:42:41 +0000\n/johnsmith/",
        "htDYFYduRNen8P9ZfE/s9SuKy0U="},
       {"fetch ACL",
-       {"GET", "/?acl",
+       {"GET",
+        "/?acl",
         {{"Host", "johnsmith.s3.amazonaws.com"}, {"Date", "Tue, 27 Mar 2007 19:44:46 +0000"}},
         "johnsmith"},
        "Tue, 27 Mar 2007 19:44:46 +0000",
-       "GET\n\n\nTue, 27 Mar 2007 19:44:46 +0000\n/johnsmith/?acl", "c2WLPFtWHVgbEmeEG93a4cG37dM="},
+       "GET\n\n\nTue, 27 Mar 2007 19:44:46 +0000\n/johnsmith/?acl",
+       "c2WLPFtWHVgbEmeEG93a4cG37dM="},
       {"upload with x-amz headers and a CNAME bucket",
-       {"PUT", "/db-backup.dat.gz",
+       {"PUT",
+        "/db-backup.dat.gz",
         {{"User-Agent", "curl/7.15.5"},
          {"Host", "static.johnsmith.net:8080"},
          {"Date", "Tue, 27 Mar 2007 21:06:08 +0000"},
@@ -112,7 +120,8 @@ TEST_CASE("SigV2 examples: string to sign and signature", "[sigv2]") {
        "/static.johnsmith.net/db-backup.dat.gz",
        "ilyl83RwaSoYIEdixDQcA4OnAnc="},
       {"object GET, newer documentation bucket",
-       {"GET", "/photos/puppy.jpg",
+       {"GET",
+        "/photos/puppy.jpg",
         {{"Host", "awsexamplebucket1.us-west-1.s3.amazonaws.com"},
          {"Date", "Tue, 27 Mar 2007 19:36:42 +0000"}},
         "awsexamplebucket1"},
@@ -137,14 +146,16 @@ TEST_CASE("SigV2 examples: string to sign and signature", "[sigv2]") {
 }
 
 TEST_CASE("SigV2 canonical resource: sub-resources sorted, others ignored", "[sigv2]") {
-  Req r{"GET",
-        "/b/k?versionId=3%2B1&acl&prefix=x&response-content-type=text%2Fplain&uploads=&partNumber=2",
-        {},
-        ""};
+  Req r{
+      "GET",
+      "/b/k?versionId=3%2B1&acl&prefix=x&response-content-type=text%2Fplain&uploads=&partNumber=2",
+      {},
+      ""};
   auto sts = SigV2StringToSign(r.view(), "D");
   REQUIRE(sts.ok());
-  CHECK(*sts ==
-        "GET\n\n\nD\n/b/k?acl&partNumber=2&response-content-type=text/plain&uploads=&versionId=3+1");
+  CHECK(
+      *sts ==
+      "GET\n\n\nD\n/b/k?acl&partNumber=2&response-content-type=text/plain&uploads=&versionId=3+1");
   r.target = "/b/k?acl=%zz";
   CHECK(SigV2StringToSign(r.view(), "D").status().code() == Code::kInvalidArgument);
 }
@@ -228,8 +239,9 @@ TEST_CASE("SigV2 query-string authentication", "[sigv2]") {
   CHECK(expired.status().code() == Code::kAccessDenied);
   CHECK(expired.status().message() == "Request has expired");
   // A '+' the client forgot to escape arrives as a space.
-  r.target = "/photos/puppy.jpg?AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Expires=1175139620"
-             "&Signature=NpgCjnDzrM+WFzoENXmpNDUsSn8%3D";
+  r.target =
+      "/photos/puppy.jpg?AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Expires=1175139620"
+      "&Signature=NpgCjnDzrM+WFzoENXmpNDUsSn8%3D";
   CHECK(Authenticate(r.view(), kSecrets, before).ok());
 
   auto code = [&](std::string t) {

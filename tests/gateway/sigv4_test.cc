@@ -54,8 +54,8 @@ std::string SuiteSignature(const SuiteCase& c, std::string* creq_out = nullptr) 
       {req.method, uri, *canonical_query, *canonical_headers, joined, payload});
   if (creq_out) *creq_out = creq;
   std::string scope = sigv4::Scope("20150830", "us-east-1", "service");
-  std::string key =
-      sigv4::SigningKey("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20150830", "us-east-1", "service");
+  std::string key = sigv4::SigningKey("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20150830",
+                                      "us-east-1", "service");
   return sigv4::SignatureHex(key, sigv4::StringToSign("20150830T123600Z", scope, creq));
 }
 
@@ -76,7 +76,8 @@ TEST_CASE("AWS SigV4 test suite vectors", "[sigv4]") {
       "pSPfIeoIYRqTflfKD8YUuwthAx7mSEI/qkPpKPi/kMcGdQrmGdeehM4IC1NtBmUpp2wUE8phUZampKsburEDy0KPk"
       "yQDYwT7WZ0wq5VSXDvp75YU9HFvlRd8Tx6q6fE8YQcHNVXAkiY9q6d+xo0rKwT38xVqr7ZD0u0iPPkUL64lIZbqBA"
       "z+scqKmlzm8FDrypNC9Yjc8fPOLn9FX9KSYvKTr4rvx3iSIlTJabIQwj2ICCR/oLxBA==";
-  const std::string kUnreserved = "-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  const std::string kUnreserved =
+      "-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
   const std::string unreserved_path = "/" + kUnreserved;
   const std::string unreserved_query = "/?" + kUnreserved + "=" + kUnreserved;
   std::vector<SuiteCase> cases = {
@@ -91,9 +92,12 @@ TEST_CASE("AWS SigV4 test suite vectors", "[sigv4]") {
              {"My-Header1", "value3"},
              {"My-Header1", "value2"}}),
        kHostHeaderDate, "", "08c7e5a9acfcfeb3ab6b2185e75ce8b1deb5e634ec47601a50643f830c755c01"},
-      {"get-header-value-trim", "GET", "/",
+      {"get-header-value-trim",
+       "GET",
+       "/",
        With({{"My-Header1", " value1"}, {"My-Header2", " \"a   b   c\""}}),
-       {"host", "my-header1", "my-header2", "x-amz-date"}, "",
+       {"host", "my-header1", "my-header2", "x-amz-date"},
+       "",
        "acc3ed3afb60bb290fc8d2dd0098b9911fcaa05412b367055dee359757a9c736"},
       {"get-unreserved", "GET", unreserved_path.c_str(), kVanilla, kHostDate, "",
        "07ef7494c76fa4850883e2b006601f940f8a34d404d0cfa977f52a65bbf5f24f"},
@@ -107,8 +111,8 @@ TEST_CASE("AWS SigV4 test suite vectors", "[sigv4]") {
        "", "eedbc4e291e521cf13422ffca22be7d2eb8146eecf653089df300a15b2382bd1"},
       {"get-vanilla-query-order-key-case", "GET", "/?Param2=value2&Param1=value1", kVanilla,
        kHostDate, "", "b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500"},
-      {"get-vanilla-query-order-value", "GET", "/?Param1=value2&Param1=value1", kVanilla,
-       kHostDate, "", "5772eed61e12b33fae39ee5e7012498b51d56abc0abb7c60486157bd471c4694"},
+      {"get-vanilla-query-order-value", "GET", "/?Param1=value2&Param1=value1", kVanilla, kHostDate,
+       "", "5772eed61e12b33fae39ee5e7012498b51d56abc0abb7c60486157bd471c4694"},
       {"get-vanilla-query-unreserved", "GET", unreserved_query.c_str(), kVanilla, kHostDate, "",
        "9c3e54bfcdf0b19771a7f523ee5669cdf59bc7cc0884027167c21bb143a40197"},
       {"get-vanilla-utf8-query", "GET", "/?\xE1\x88\xB4=bar", kVanilla, kHostDate, "",
@@ -117,24 +121,34 @@ TEST_CASE("AWS SigV4 test suite vectors", "[sigv4]") {
        "5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b"},
       {"post-header-key-sort", "POST", "/", With({{"My-Header1", "value1"}}), kHostHeaderDate, "",
        "c5410059b04c1ee005303aed430f6e6645f61f4dc9e1461ec8f8916fdf18852c"},
-      {"post-header-value-case", "POST", "/", With({{"My-Header1", "VALUE1"}}), kHostHeaderDate,
-       "", "cdbc9802e29d2942e5e10b5bccfdd67c5f22c7c4e8ae67b53629efa58b974b7d"},
+      {"post-header-value-case", "POST", "/", With({{"My-Header1", "VALUE1"}}), kHostHeaderDate, "",
+       "cdbc9802e29d2942e5e10b5bccfdd67c5f22c7c4e8ae67b53629efa58b974b7d"},
       {"post-vanilla-query", "POST", "/?Param1=value1", kVanilla, kHostDate, "",
        "28038455d6de14eafc1f9222cf5aa6f1a96197d7deb8263271d420d138af7f11"},
-      {"post-x-www-form-urlencoded", "POST", "/",
+      {"post-x-www-form-urlencoded",
+       "POST",
+       "/",
        {{"Content-Type", "application/x-www-form-urlencoded"},
         {"Host", "example.amazonaws.com"},
         {"X-Amz-Date", "20150830T123600Z"}},
-       {"content-type", "host", "x-amz-date"}, "Param1=value1",
+       {"content-type", "host", "x-amz-date"},
+       "Param1=value1",
        "ff11897932ad3f4e8b18135d722051e5ac45fc38421b1da7b9d196a0fe09473a"},
-      {"post-x-www-form-urlencoded-parameters", "POST", "/",
+      {"post-x-www-form-urlencoded-parameters",
+       "POST",
+       "/",
        {{"Content-Type", "application/x-www-form-urlencoded; charset=utf8"},
         {"Host", "example.amazonaws.com"},
         {"X-Amz-Date", "20150830T123600Z"}},
-       {"content-type", "host", "x-amz-date"}, "Param1=value1",
+       {"content-type", "host", "x-amz-date"},
+       "Param1=value1",
        "1a72ec8f64bd914b0e42e42607c7fbce7fb2c7465f63e3092b3b0d39fa77a6fe"},
-      {"post-sts-header-before", "POST", "/", With({{"X-Amz-Security-Token", kSts}}),
-       {"host", "x-amz-date", "x-amz-security-token"}, "",
+      {"post-sts-header-before",
+       "POST",
+       "/",
+       With({{"X-Amz-Security-Token", kSts}}),
+       {"host", "x-amz-date", "x-amz-security-token"},
+       "",
        "85d96828115b5dc0cfc3bd16ad9e210dd772bbebba041836c64533a82be05ead"},
   };
   for (const SuiteCase& c : cases) {
@@ -144,17 +158,26 @@ TEST_CASE("AWS SigV4 test suite vectors", "[sigv4]") {
 }
 
 TEST_CASE("SigV4 suite: canonical request and string to sign", "[sigv4]") {
-  SuiteCase trim{"get-header-value-trim", "GET", "/",
+  SuiteCase trim{"get-header-value-trim",
+                 "GET",
+                 "/",
                  With({{"My-Header1", " value1"}, {"My-Header2", "\t\"a   b \t c\"  "}}),
-                 {"host", "my-header1", "my-header2", "x-amz-date"}, "", ""};
+                 {"host", "my-header1", "my-header2", "x-amz-date"},
+                 "",
+                 ""};
   std::string creq;
   SuiteSignature(trim, &creq);
   CHECK(creq ==
         "GET\n/\n\nhost:example.amazonaws.com\nmy-header1:value1\nmy-header2:\"a b c\"\n"
         "x-amz-date:20150830T123600Z\n\nhost;my-header1;my-header2;x-amz-date\n"
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  SuiteCase order{"get-vanilla-query-order-key", "GET", "/?Param1=value2&Param1=Value1", kVanilla,
-                  kHostDate, "", ""};
+  SuiteCase order{"get-vanilla-query-order-key",
+                  "GET",
+                  "/?Param1=value2&Param1=Value1",
+                  kVanilla,
+                  kHostDate,
+                  "",
+                  ""};
   SuiteSignature(order, &creq);
   CHECK(creq.starts_with("GET\n/\nParam1=Value1&Param1=value2\nhost:"));
   std::string sts = sigv4::StringToSign(
@@ -214,7 +237,8 @@ const SysTime kExampleNow = At("20130524T000500Z");
 
 std::string Authorization(std::string_view signed_headers, std::string_view signature) {
   return "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request,"
-         "SignedHeaders=" + std::string(signed_headers) + ",Signature=" + std::string(signature);
+         "SignedHeaders=" +
+         std::string(signed_headers) + ",Signature=" + std::string(signature);
 }
 
 Headers GetObjectHeaders() {
@@ -295,18 +319,19 @@ TEST_CASE("S3 example: presigned GET, its expiry and PresignV4", "[sigv4]") {
   SysTime signed_at = At("20130524T000000Z");
   CHECK(Authenticate(View("GET", kPresigned, h), kSecrets, signed_at + std::chrono::seconds(86400))
             .ok());
-  auto expired = Authenticate(View("GET", kPresigned, h), kSecrets,
-                              signed_at + std::chrono::seconds(86401));
+  auto expired =
+      Authenticate(View("GET", kPresigned, h), kSecrets, signed_at + std::chrono::seconds(86401));
   CHECK(expired.status().code() == Code::kAccessDenied);
   CHECK(expired.status().message() == "Request has expired");
-  auto early = Authenticate(View("GET", kPresigned, h), kSecrets,
-                            signed_at - std::chrono::minutes(16));
+  auto early =
+      Authenticate(View("GET", kPresigned, h), kSecrets, signed_at - std::chrono::minutes(16));
   CHECK(early.status().code() == Code::kAccessDenied);
   CHECK(Authenticate(View("GET", kPresigned, h), kSecrets, signed_at - std::chrono::minutes(14))
             .ok());
 
   SigV4Credentials creds{std::string(kAccessKey), std::string(kSecret)};
-  auto url = PresignV4("GET", "/test.txt", "examplebucket.s3.amazonaws.com", creds, signed_at, 86400);
+  auto url =
+      PresignV4("GET", "/test.txt", "examplebucket.s3.amazonaws.com", creds, signed_at, 86400);
   REQUIRE(url.ok());
   CHECK(*url == kPresigned);
   CHECK(PresignV4("GET", "/t", "h", creds, signed_at, 604801).status().code() ==
@@ -345,8 +370,7 @@ TEST_CASE("Presigned requests: tampering and malformed parameters", "[sigv4]") {
   CHECK(code(replace("aws4_request", "aws5_request")) == kBad);
   CHECK(code(replace("X-Amz-Signature=aeee", "X-Amz-Signature=AEEE")) == kBad);
   CHECK(code(p + "&X-Amz-Date=20130524T000000Z") == kBad);  // repeated
-  CHECK(code(replace("AKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPLF")) ==
-        Code::kInvalidAccessKeyId);
+  CHECK(code(replace("AKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPLF")) == Code::kInvalidAccessKeyId);
   CHECK(code(replace("X-Amz-Signature=aeee", "X-Amz-Signature=aeef")) ==
         Code::kSignatureDoesNotMatch);
   CHECK(code(p + "&a=%zz") == kBad);
