@@ -33,6 +33,8 @@ class Exchange {
   // first when the client asked for it.
   virtual Task<Result<size_t>> ReadBody(MutableByteSpan out) = 0;
   virtual bool body_done() const = 0;
+  // Sends "100 Continue" now if the client asked for it and it was not sent yet.
+  virtual Task<Status> Continue() = 0;
 
   // A whole response (XML, errors, small objects).
   virtual Task<Status> Send(http::response<http::string_body> response) = 0;

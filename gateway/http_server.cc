@@ -72,17 +72,25 @@ class SessionExchange final : public Exchange {
   void CloseAfterResponse() override { close_ = true; }
   bool close_requested() const { return close_; }
 
-  Task<Result<size_t>> ReadBody(MutableByteSpan out) override {
-    if (parser_.is_done() || out.empty()) co_return size_t{0};
-    if (!continued_) {
-      continued_ = true;
-      if (beast::iequals(parser_.get()[http::field::expect], "100-continue")) {
-        http::response<http::empty_body> cont{http::status::continue_, 11};
-        Lowest(stream_).expires_after(timeout_);
-        auto [ec, n] = co_await http::async_write(stream_, cont, kTuple);
-        if (ec) co_return Status(Code::kIncompleteBody, "connection lost");
+  Task<Status> Continue() override {
+    if (continued_ || started_) co_return Status();
+    continued_ = true;
+    if (beast::iequals(parser_.get()[http::field::expect], "100-continue")) {
+      http::response<http::empty_body> cont{http::status::continue_, 11};
+      Lowest(stream_).expires_after(timeout_);
+      auto [ec, n] = co_await http::async_write(stream_, cont, kTuple);
+      if (ec) {
+        close_ = true;
+        co_return Status(Code::kIncompleteBody, "connection lost");
       }
     }
+    co_return Status();
+  }
+
+  Task<Result<size_t>> ReadBody(MutableByteSpan out) override {
+    if (parser_.is_done() || out.empty()) co_return size_t{0};
+    Status cont = co_await Continue();
+    if (!cont.ok()) co_return cont;
     auto& body = parser_.get().body();
     body.data = out.data();
     body.size = out.size();

@@ -133,7 +133,11 @@ Task<void> S3Service::Handle(Exchange& exchange) {
         options_.clock->Now());
     if (auth.ok()) {
       ctx.auth = std::move(*auth);
-      if (!ctx.bucket.empty() && ctx.key.empty()) status = ValidateBucketName(ctx.bucket);
+      // Authenticated: the client may send its body (as S3 answers 100 early).
+      status = co_await exchange.Continue();
+      if (status.ok() && !ctx.bucket.empty() && ctx.key.empty()) {
+        status = ValidateBucketName(ctx.bucket);
+      }
       if (status.ok() && !ctx.bucket.empty() && !ctx.key.empty() &&
           ctx.bucket.find('\0') != std::string::npos) {
         status = Status(Code::kInvalidBucketName);
