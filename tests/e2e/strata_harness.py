@@ -453,20 +453,6 @@ class RawHttp:
             if response is None or response.status >= 200:
                 return response
 
-    def server_closed(self, timeout=10):
-        """True when the server closes the connection (EOF or reset) within `timeout`."""
-        self.sock.settimeout(timeout)
-        try:
-            while True:
-                chunk = self.sock.recv(64 * KiB)
-                if not chunk:
-                    return True
-                self.buf += chunk
-        except ConnectionResetError:
-            return True
-        except socket.timeout:
-            return False
-
 
 # -- SigV4 for raw requests (checked against botocore in test_hostile.SignerSelfTest) -----------
 

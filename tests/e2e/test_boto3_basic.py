@@ -6,14 +6,15 @@ test_boto3_basic.py (STRATA_BIN=path/to/strata).
 """
 
 import base64
+import concurrent.futures
 import datetime
 import email.utils
 import hashlib
+import threading
 import unittest
 import urllib.parse
 from unittest import mock
 
-from botocore.exceptions import ClientError
 
 import strata_harness as h
 from strata_harness import KiB, MiB
@@ -147,6 +148,34 @@ class ObjectTest(h.StrataTestCase):
                 lm = resp['LastModified']
                 self.assertLess(abs((datetime.datetime.now(UTC) - lm).total_seconds()), 300,
                                 f'Last-Modified far from now: {lm}')
+
+    def test_concurrent_overwrites_leave_one_whole_version(self):
+        key = 'contended'
+        payloads = [h.random_bytes(300 * KiB + i) for i in range(6)]
+        by_md5 = {h.md5_hex(p): i for i, p in enumerate(payloads)}
+        self.s3.put_object(Bucket=self.bucket, Key=key, Body=payloads[0])
+
+        def writer(i):
+            client = self.server.client()
+            for _ in range(3):
+                client.put_object(Bucket=self.bucket, Key=key, Body=payloads[i])
+
+        def reader(_):
+            client = self.server.client()
+            return [h.md5_hex(client.get_object(Bucket=self.bucket, Key=key)['Body'].read())
+                    for _ in range(6)]
+
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            writes = [pool.submit(writer, i) for i in range(len(payloads))]
+            reads = [pool.submit(reader, i) for i in range(2)]
+            for future in writes:
+                future.result()
+            seen = [md5 for future in reads for md5 in future.result()]
+        self.assertEqual([m for m in seen if m not in by_md5], [],
+                         'a concurrent GET returned bytes of no single PUT')
+        final = h.md5_hex(self.get_bytes(self.bucket, key))
+        self.assertIn(final, by_md5, 'after concurrent PUTs the object is no single version')
+        self.assertEqual(self.list_keys(self.bucket, key), [key])
 
     def test_default_content_type(self):
         self.s3.put_object(Bucket=self.bucket, Key='ctype', Body=b'x')
@@ -678,6 +707,32 @@ class ListTest(h.StrataTestCase):
         v1 = self.v1()['Contents']
         self.assertTrue(all(o.get('Owner', {}).get('ID') for o in v1), 'v1 always has Owner')
 
+    def test_default_page_is_1000_keys(self):
+        bucket = self.new_bucket('page')
+        keys = [f'k{i:05d}' for i in range(1001)]
+
+        local = threading.local()
+
+        def put(key):
+            if not hasattr(local, 'client'):
+                local.client = self.server.client()
+            local.client.put_object(Bucket=bucket, Key=key, Body=key.encode())
+
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            list(pool.map(put, keys))
+        first = self.s3.list_objects_v2(Bucket=bucket)
+        self.assertEqual((first['KeyCount'], first['IsTruncated']), (1000, True))
+        rest = self.s3.list_objects_v2(Bucket=bucket,
+                                       ContinuationToken=first['NextContinuationToken'])
+        self.assertEqual(self.keys_of(rest), ['k01000'])
+        self.assertFalse(rest['IsTruncated'])
+        v1 = self.s3.list_objects(Bucket=bucket)
+        self.assertEqual((len(v1['Contents']), v1['IsTruncated']), (1000, True))
+        resp = self.s3.delete_objects(Bucket=bucket, Delete={
+            'Objects': [{'Key': k} for k in keys[:1000]], 'Quiet': True})
+        self.assertEqual(resp.get('Errors', []), [])
+        self.assertEqual(self.keys_of(self.s3.list_objects_v2(Bucket=bucket)), ['k01000'])
+
     def test_list_empty_bucket(self):
         bucket = self.new_bucket('empty')
         resp = self.s3.list_objects_v2(Bucket=bucket)
@@ -715,6 +770,12 @@ class AuthTest(h.StrataTestCase):
     def test_unknown_access_key(self):
         bad = self.server.client(access_key='AKIDUNKNOWN000000000')
         self.assertS3Error('InvalidAccessKeyId', 403, bad.list_objects_v2, Bucket=self.bucket)
+
+    def test_clock_skew_is_refused(self):
+        skewed = (datetime.datetime.now(UTC).replace(tzinfo=None) - datetime.timedelta(minutes=30))
+        with mock.patch('botocore.auth.get_current_datetime', return_value=skewed):
+            self.assertS3Error('RequestTimeTooSkewed', 403, self.s3.get_object,
+                               Bucket=self.bucket, Key='k')
 
     def test_sigv2_client(self):
         v2 = self.server.client(signature_version='s3')

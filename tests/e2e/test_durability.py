@@ -173,6 +173,34 @@ class RestartTest(DurabilityTest):
         self.assertEqual([(p['PartNumber'], p['ETag']) for p in listed],
                          [(1, h.quoted_md5(b'pending part'))], 'multipart upload survives')
 
+    def test_stray_shard_file_swept_at_startup(self):
+        objects = self.populate()
+        live = self.server.shard_files(1)[0]
+        stray_id = os.path.basename(live)[:8] + os.urandom(12).hex()  # same shape, no record
+        for n in sorted(ALL_DRIVES):
+            folder = os.path.join(self.server.drive_dir(n), 'data', stray_id[-2:])
+            os.makedirs(folder, exist_ok=True)
+            with open(os.path.join(folder, stray_id), 'wb') as f:
+                f.write(os.urandom(4096))
+        self.restart()
+        self.assertShardFiles(self.erasure_coded(objects))
+        self.verify(objects, 'after the sweep')
+
+    def test_overwrites_and_deletes_leave_no_shards_behind(self):
+        objects = self.populate()
+        bucket = next(iter(objects))[0]
+        for i in range(3):
+            data = h.random_bytes(400 * KiB + i)
+            self.s3.put_object(Bucket=bucket, Key='rewritten', Body=data)
+        objects[(bucket, 'rewritten')] = data
+        self.s3.put_object(Bucket=bucket, Key='doomed', Body=h.random_bytes(500 * KiB))
+        self.s3.delete_object(Bucket=bucket, Key='doomed')
+        self.s3.put_object(Bucket=bucket, Key=f'obj/{SIZES[-1]}', Body=b'now inline')
+        objects[(bucket, f'obj/{SIZES[-1]}')] = b'now inline'
+        self.restart()
+        self.verify(objects, 'after overwrites, deletes and a restart')
+        self.assertShardFiles(self.erasure_coded(objects))
+
     def test_sigint_exits_zero(self):
         self.s3.create_bucket(Bucket='sigint')
         self.assertEqual(self.server.stop(sig=signal.SIGINT), 0)

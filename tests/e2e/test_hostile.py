@@ -243,7 +243,8 @@ class HostileTest(h.StrataTestCase):
 
     def test_malformed_delete_objects(self):
         for body in (b'<Delete><Object><Key>sentinel-inline</Key></Object>',
-                     b'not xml at all', b'', b'<Foo><Object><Key>sentinel-inline</Key></Object></Foo>',
+                     b'not xml at all', b'',
+                     b'<Foo><Object><Key>sentinel-inline</Key></Object></Foo>',
                      b'<Delete><Object><Key>sentinel-erasure</Key></Object></Delete>trailing<'):
             with self.subTest(body=body[:40]):
                 resp = self.post_delete(body)
