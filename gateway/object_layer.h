@@ -110,6 +110,13 @@ struct ListUploadsArgs {
   size_t max_uploads = 1000;
 };
 
+// What RemoveBelowQuorum found.
+struct BelowQuorumReport {
+  uint64_t keys_examined = 0;     // keys whose drives disagreed
+  uint64_t versions_removed = 0;  // version records removed (per version, not per drive)
+  uint64_t sets_skipped = 0;      // sets with too many drives offline to decide
+};
+
 class ObjectLayer {
  public:
   static Result<std::unique_ptr<ObjectLayer>> Create(ObjectLayerOptions options);
@@ -150,6 +157,15 @@ class ObjectLayer {
                                                    std::vector<CompletePart> parts);
   Task<Status> AbortUpload(std::string bucket, std::string key, std::string upload_id);
   Task<Result<std::vector<meta::UploadRecord>>> ListUploads(ListUploadsArgs args);
+
+  // Removes versions that a crash during the commit left on fewer than k
+  // drives of their set: never readable, so never acknowledged. Only versions
+  // written before `written_before` are touched (a write in flight is not
+  // debris), and a version is removed only when even the offline drives could
+  // not lift it to k. Walks every bucket like a listing; checks `stop`
+  // between keys. Safe to run beside foreground traffic.
+  Task<Result<BelowQuorumReport>> RemoveBelowQuorum(SysTime written_before,
+                                                    const std::atomic<bool>& stop);
 
   const ObjectLayerStats& stats() const;
 

@@ -1,8 +1,12 @@
 // Listing: a merge of per-drive pages of newest versions. From each set we
-// read L = n - k + 1 drives (every committed version is on at least one of
-// them); a key all of them agree on is accepted as is, anything else is
-// resolved like a HEAD. Delimiter roll-up happens on the drives, so a page
-// costs O(max_keys) whatever the bucket holds.
+// read L = max(k, m + 1) drives: every committed version is on at least one
+// of any m + 1 drives, and a version all of k drives hold is readable, so a
+// key all L drives agree on is accepted as is; anything else is resolved like
+// a HEAD. A common prefix is accepted when every listed drive of some set
+// rolls it up, otherwise only once a quorum-checked key under it is found (a
+// write that crashed below quorum must not conjure a folder). Delimiter
+// roll-up happens on the drives, so a page costs O(max_keys) whatever the
+// bucket holds.
 #include <algorithm>
 
 #include "gateway/object_layer_impl.h"
@@ -27,6 +31,21 @@ struct DriveStream {
   const server::ListEntry& Front() const { return entries[pos]; }
 };
 
+// True when, in some set, every listed drive has `prefix` at its front.
+bool EverySetDriveHas(const std::vector<DriveStream>& streams, const std::string& prefix) {
+  for (size_t begin = 0; begin < streams.size();) {
+    size_t end = begin;
+    bool all = true;
+    for (; end < streams.size() && streams[end].set == streams[begin].set; ++end) {
+      const auto& s = streams[end];
+      all = all && s.HasFront() && s.Front().is_prefix && s.Front().key == prefix;
+    }
+    if (all) return true;
+    begin = end;
+  }
+  return false;
+}
+
 }  // namespace
 
 Task<Result<ListResult>> ObjectLayer::ListObjects(ListArgs args) {
@@ -35,14 +54,17 @@ Task<Result<ListResult>> ObjectLayer::ListObjects(ListArgs args) {
   std::vector<DriveStream> streams;
   for (const auto& pool : impl_->options.pools) {
     for (const auto& set : pool.sets) {
-      int want = set.m + 1, picked = 0;
+      const int want = std::max(set.k, set.m + 1);
+      int picked = 0;
       for (const auto& d : set.drives) {
         if (picked == want) break;
         if (!d || !d->online()) continue;
         streams.push_back(DriveStream{d.get(), &set, {}, 0, true, args.start_after, false});
         ++picked;
       }
-      if (picked == 0) co_return Status(Code::kUnavailable, "no drive of a set is online");
+      // Fewer than k online: nothing in this set is readable, and listing it
+      // from the survivors could show keys no GET can serve.
+      if (picked < set.k) co_return Status(Code::kUnavailable, "read quorum not available");
     }
   }
   const size_t page = std::min<size_t>(args.max_keys + 1, 1001);
@@ -103,9 +125,17 @@ Task<Result<ListResult>> ObjectLayer::ListObjects(ListArgs args) {
       }
     }
     if (is_prefix) {
-      result.common_prefixes.push_back(key);
-      ++emitted;
-      last_emitted = key;
+      bool accept = EverySetDriveHas(streams, key);
+      if (!accept) {
+        ListArgs under{args.bucket, key, "", "", 1};
+        STRATA_CO_ASSIGN_OR_RETURN(auto found, co_await ListObjects(std::move(under)));
+        accept = !found.objects.empty();
+      }
+      if (accept) {
+        result.common_prefixes.push_back(key);
+        ++emitted;
+        last_emitted = key;
+      }
     } else {
       int in_set = 0;
       for (const auto& s : streams) in_set += (s.set == set) ? 1 : 0;

@@ -1,6 +1,7 @@
 // The composition root: `strata server` wires drives, the object layer, the
 // S3 service and the HTTP listener together. Nothing else reads flags or the
 // environment.
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -8,10 +9,15 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include "common/clock.h"
 #include "gateway/http_server.h"
 #include "gateway/object_layer.h"
 #include "gateway/s3_service.h"
@@ -42,6 +48,18 @@ int Usage(const char* why) {
 
 bool IsLoopback(const std::string& host) {
   return host == "127.0.0.1" || host == "::1" || host == "localhost" || host.rfind("127.", 0) == 0;
+}
+
+boost::asio::awaitable<void> SweepBelowQuorum(gw::ObjectLayer& layer, SysTime started,
+                                              const std::atomic<bool>& stop) {
+  auto r = co_await layer.RemoveBelowQuorum(started, stop);
+  if (!r.ok()) {
+    std::cerr << "strata: below-quorum sweep stopped: " << r.status().ToString() << "\n";
+  } else if (r->versions_removed > 0 || r->sets_skipped > 0) {
+    std::cerr << "strata: below-quorum sweep: removed " << r->versions_removed << " versions of "
+              << r->keys_examined << " keys examined; " << r->sets_skipped
+              << " sets skipped (drives offline)\n";
+  }
 }
 
 int RunServer(const ServerFlags& flags) {
@@ -170,11 +188,23 @@ int RunServer(const ServerFlags& flags) {
   std::cout << "S3 endpoint: " << (flags.tls_cert.empty() ? "http" : "https") << "://"
             << shown_host << ":" << (*listener)->port() << std::endl;
 
+  // Commits a crash cut short below quorum are removed in the background;
+  // nothing written by this process is touched (see RemoveBelowQuorum).
+  std::atomic<bool> stop_repair{false};
+  std::thread repair([layer = objects->get(), &stop_repair, started = Clock::Real().Now()] {
+    boost::asio::io_context io;
+    boost::asio::co_spawn(io, SweepBelowQuorum(*layer, started, stop_repair),
+                          boost::asio::detached);
+    io.run();
+  });
+
   int sig = 0;
   sigwait(&signals, &sig);
   std::cerr << "strata: " << (sig == SIGTERM ? "SIGTERM" : "SIGINT")
             << ": finishing in-flight requests\n";
   (*listener)->Stop();
+  stop_repair = true;
+  repair.join();
   blocking.join();
   std::cerr << "strata: stopped\n";
   return 0;
