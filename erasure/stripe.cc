@@ -73,8 +73,12 @@ size_t EncodeStripe(const Codec& codec, ByteSpan data, std::span<const MutableBy
   return frame_len;
 }
 
-Result<DecodeReport> DecodeStripe(const Codec& codec, std::span<const ByteSpan> frames,
-                                  size_t data_len, MutableByteSpan out, DecodeReport* report_out) {
+namespace {
+
+// DecodeStripe, and with `pieces` its zero-copy form (DecodeStripeViews).
+Result<DecodeReport> Decode(const Codec& codec, std::span<const ByteSpan> frames,
+                            size_t data_len, MutableByteSpan out, std::span<ByteSpan> pieces,
+                            DecodeReport* report_out) {
   const int k = codec.k();
   const int n = codec.n();
   if (frames.size() != static_cast<size_t>(n)) {
@@ -104,6 +108,14 @@ Result<DecodeReport> DecodeStripe(const Codec& codec, std::span<const ByteSpan> 
     return Status(Code::kUnavailable, "too few intact erasure shards to read the stripe");
   }
 
+  if (data_intact && !pieces.empty()) {
+    for (int i = 0; i < k; ++i) {
+      const size_t offset = static_cast<size_t>(i) * block_len;
+      pieces[i] = offset < data_len ? frames[i].first(std::min(block_len, data_len - offset))
+                                    : ByteSpan();
+    }
+    return report;
+  }
   if (data_intact) {
     for (int i = 0; i < k; ++i) CopyDataBlock(frames[i].first(block_len), i, data_len, out);
     return report;
@@ -131,7 +143,27 @@ Result<DecodeReport> DecodeStripe(const Codec& codec, std::span<const ByteSpan> 
   for (int i = 0; i < k; ++i) CopyDataBlock(shards[i], i, data_len, out);
   report.reconstructed = true;
   if (report_out) report_out->reconstructed = true;
+  if (!pieces.empty()) {
+    pieces[0] = ByteSpan(out.data(), data_len);
+    for (int i = 1; i < k; ++i) pieces[i] = ByteSpan();
+  }
   return report;
+}
+
+}  // namespace
+
+Result<DecodeReport> DecodeStripe(const Codec& codec, std::span<const ByteSpan> frames,
+                                  size_t data_len, MutableByteSpan out, DecodeReport* report_out) {
+  return Decode(codec, frames, data_len, out, {}, report_out);
+}
+
+Result<DecodeReport> DecodeStripeViews(const Codec& codec, std::span<const ByteSpan> frames,
+                                       size_t data_len, MutableByteSpan scratch,
+                                       std::span<ByteSpan> pieces, DecodeReport* report_out) {
+  if (pieces.size() != static_cast<size_t>(codec.k())) {
+    return Status(Code::kInvalidArgument, "decode needs one piece slot per data shard");
+  }
+  return Decode(codec, frames, data_len, scratch, pieces, report_out);
 }
 
 }  // namespace strata::erasure

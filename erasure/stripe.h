@@ -51,4 +51,17 @@ Result<DecodeReport> DecodeStripe(const Codec& codec, std::span<const ByteSpan> 
                                   size_t data_len, MutableByteSpan out,
                                   DecodeReport* report_out = nullptr);
 
+// The zero-copy form of DecodeStripe for readers that forward the bytes:
+// `pieces` (k slots) receives, in order, where the stripe's data_len object
+// bytes are. When all k data frames are intact they are the data blocks inside
+// `frames` (nothing is copied; trailing padding-only blocks come back empty);
+// otherwise the stripe is rebuilt into `scratch` (at least data_len bytes) and
+// pieces[0] covers it. Errors and the report as DecodeStripe; also
+// kInvalidArgument when pieces.size() != k. The views live as long as the
+// frames and scratch do.
+Result<DecodeReport> DecodeStripeViews(const Codec& codec, std::span<const ByteSpan> frames,
+                                       size_t data_len, MutableByteSpan scratch,
+                                       std::span<ByteSpan> pieces,
+                                       DecodeReport* report_out = nullptr);
+
 }  // namespace strata::erasure

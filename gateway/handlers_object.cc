@@ -12,7 +12,7 @@ namespace strata::gw {
 namespace {
 
 constexpr uint64_t kMaxSinglePut = 5ull << 30;  // S3: 5 GiB per PUT / copy
-constexpr size_t kWholeResponseMax = 1 << 20;   // smaller GETs go out in one write
+constexpr size_t kWholeResponseMax = 128 << 10;  // smaller GETs go out in one write
 
 struct ByteRange {
   uint64_t first = 0, length = 0;
@@ -53,6 +53,7 @@ Result<std::optional<ByteRange>> ParseRange(std::string_view h, uint64_t size) {
 
 class StringSink final : public BodySink {
  public:
+  explicit StringSink(size_t length) { data.reserve(length); }
   std::string data;
   Task<Status> Write(ByteSpan bytes) override {
     data.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
@@ -60,13 +61,27 @@ class StringSink final : public BodySink {
   }
 };
 
+// Sends the response header with the first body bytes, so a read that fails
+// before it has anything (the first stripe) still answers with an S3 error.
+// After that a failure can only close the connection (a short body).
 class StreamSink final : public BodySink {
  public:
-  explicit StreamSink(Exchange& ex) : ex_(ex) {}
-  Task<Status> Write(ByteSpan bytes) override { co_return co_await ex_.WriteStream(bytes); }
+  StreamSink(Exchange& ex, http::response_header<> header, uint64_t length)
+      : ex_(ex), header_(std::move(header)), length_(length) {}
+  Task<Status> Write(ByteSpan bytes) override {
+    if (!started_) {
+      started_ = true;
+      STRATA_CO_TRY(co_await ex_.StartStream(std::move(header_), length_));
+    }
+    co_return co_await ex_.WriteStream(bytes);
+  }
+  bool started() const { return started_; }
 
  private:
   Exchange& ex_;
+  http::response_header<> header_;
+  uint64_t length_;
+  bool started_ = false;
 };
 
 void SetObjectHeaders(const RequestContext& ctx, const meta::VersionRecord& rec,
@@ -175,18 +190,17 @@ Task<Status> GetObject(RequestContext& ctx, bool head) {
     co_return co_await ctx.ex.Send(std::move(res));
   }
   if (length <= kWholeResponseMax) {
-    StringSink sink;
+    StringSink sink(length);
     STRATA_CO_TRY(co_await ctx.objects().ReadObject(ctx.bucket, ctx.key, rec, first, length, sink));
     http::response<http::string_body> res(std::move(h));
     res.body() = std::move(sink.data);
     res.prepare_payload();
     co_return co_await ctx.ex.Send(std::move(res));
   }
-  // Large: the header goes first, then stripe by stripe. A failure after this
-  // point can only close the connection (the client sees a short body).
-  STRATA_CO_TRY(co_await ctx.ex.StartStream(std::move(h), length));
-  StreamSink sink(ctx.ex);
+  // Larger: stripe by stripe, straight from the shard buffers.
+  StreamSink sink(ctx.ex, std::move(h), length);
   STRATA_CO_TRY(co_await ctx.objects().ReadObject(ctx.bucket, ctx.key, rec, first, length, sink));
+  if (!sink.started()) co_return Status(Code::kInternal, "object read produced no bytes");
   co_return co_await ctx.ex.FinishStream();
 }
 

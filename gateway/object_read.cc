@@ -1,6 +1,7 @@
 // The read path: record -> the stripes a range needs -> k data frames read in
 // parallel (parity only when a data frame is missing or corrupt) -> sink.
 #include <algorithm>
+#include <memory>
 
 #include "erasure/layout.h"
 #include "erasure/stripe.h"
@@ -13,61 +14,70 @@ using server::ParallelEach;
 
 namespace {
 
+// A heap buffer that is not zero-filled and only grows: the read path fills
+// it whole before anyone looks, so clearing it would be wasted stores.
+struct Buffer {
+  std::unique_ptr<std::byte[]> bytes;
+  size_t capacity = 0;
+  MutableByteSpan Get(size_t n) {
+    if (n > capacity) {
+      bytes.reset(new std::byte[n]);
+      capacity = n;
+    }
+    return MutableByteSpan(bytes.get(), n);
+  }
+};
+
 struct StripeReader {
   ObjectLayer::Impl& impl;
   const Placement& place;
   const std::string& bucket;
   const std::string& key;
   const meta::VersionRecord& record;
-  std::vector<std::string> frames;  // per shard
-  std::vector<bool> fetched;        // per shard: frame holds this stripe's bytes
-  std::string out;
+  std::vector<Buffer> buffers = std::vector<Buffer>(place.n());         // per shard
+  std::vector<std::string> inline_frames = std::vector<std::string>(place.n());
+  std::vector<ByteSpan> frames = std::vector<ByteSpan>(place.n());      // empty: not fetched
+  Buffer scratch;                                                       // rebuilt stripes
+  // Where the current stripe's bytes are, in order (see DecodeStripeViews).
+  std::vector<ByteSpan> pieces = std::vector<ByteSpan>(place.set->k);
 
   // Fetches the frames of shards [from, to) that are not fetched yet.
   Task<void> Fetch(const meta::Segment& seg, uint64_t frame_offset, size_t frame_len, int from,
                    int to) {
     co_await ParallelEach(static_cast<size_t>(to - from), [&](size_t j) -> Task<void> {
       int shard = from + static_cast<int>(j);
-      if (fetched[shard]) co_return;
+      if (!frames[shard].empty()) co_return;
       int drive = place.DriveOfShard(shard);
       const auto& d = place.set->drives[drive];
       if (!d || !d->online()) co_return;
       if (seg.data_id.empty()) {
         auto r = co_await d->GetInline(bucket, key, record.version_id);
         if (r.ok()) {
-          frames[shard] = std::move(*r);
-          fetched[shard] = true;
+          inline_frames[shard] = std::move(*r);
+          frames[shard] = AsBytes(inline_frames[shard]);
         }
         co_return;
       }
-      frames[shard].resize(frame_len);
-      auto r = co_await d->ReadShard(
-          seg.data_id, frame_offset,
-          MutableByteSpan(reinterpret_cast<std::byte*>(frames[shard].data()), frame_len));
-      if (r.ok() && *r == frame_len) fetched[shard] = true;
+      MutableByteSpan into = buffers[shard].Get(frame_len);
+      auto r = co_await d->ReadShard(seg.data_id, frame_offset, into);
+      if (r.ok() && *r == frame_len) frames[shard] = into;
     });
   }
 
-  // Decodes stripe `s` of `seg` into out[0, data_len).
+  // Decodes stripe `s` of `seg`; afterwards `pieces` show its bytes.
   Task<Status> Read(const meta::Segment& seg, const erasure::Layout& layout, uint64_t s) {
     const int k = place.set->k, n = place.n();
     uint64_t data_len = layout.StripeDataLen(seg.size, s);
     size_t frame_len = layout.BlockLen(data_len) + erasure::kFrameTrailer;
     uint64_t offset = layout.FrameOffset(s);
-    fetched.assign(n, false);
-    frames.resize(n);
-    out.resize(data_len);
+    std::fill(frames.begin(), frames.end(), ByteSpan());
     const erasure::Codec& codec = impl.CodecFor(place.set->k, place.set->m);
-    MutableByteSpan out_span(reinterpret_cast<std::byte*>(out.data()), data_len);
+    MutableByteSpan scratch_span = scratch.Get(data_len);
     for (int round = 0; round < 2; ++round) {
       // Round 0: the data shards only. Round 1: everything else as well.
       co_await Fetch(seg, offset, frame_len, 0, round == 0 ? k : n);
-      std::vector<ByteSpan> spans(n);
-      for (int i = 0; i < n; ++i) {
-        if (fetched[i]) spans[i] = AsBytes(frames[i]);
-      }
       erasure::DecodeReport report;
-      auto r = erasure::DecodeStripe(codec, spans, data_len, out_span, &report);
+      auto r = erasure::DecodeStripeViews(codec, frames, data_len, scratch_span, pieces, &report);
       int corrupt = __builtin_popcount(report.corrupt_mask);
       if (r.ok()) {
         if (report.reconstructed) {
@@ -103,7 +113,7 @@ Task<Status> ObjectLayer::ReadObject(std::string bucket, std::string key,
   if (record.k != place.set->k || record.m != place.set->m) {
     co_return Status(Code::kInternal, "record erasure code does not match its set");
   }
-  StripeReader reader{*impl_, place, bucket, key, record, {}, {}, {}};
+  StripeReader reader{*impl_, place, bucket, key, record};
   const uint64_t end = offset + length;
   uint64_t seg_start = 0;
   for (const auto& seg : record.segments) {
@@ -119,10 +129,19 @@ Task<Status> ObjectLayer::ReadObject(std::string bucket, std::string key,
     uint64_t stripe_bytes = layout.StripeDataBytes();
     for (uint64_t s = lo / stripe_bytes; s * stripe_bytes < hi; ++s) {
       STRATA_CO_TRY(co_await reader.Read(seg, layout, s));
-      uint64_t s_lo = s * stripe_bytes;
-      uint64_t from = std::max(lo, s_lo) - s_lo;
-      uint64_t to = std::min(hi, s_lo + reader.out.size()) - s_lo;
-      STRATA_CO_TRY(co_await sink.Write(AsBytes(std::string_view(reader.out).substr(from, to - from))));
+      // Send [from, to) of the stripe straight from where its bytes are.
+      const uint64_t s_lo = s * stripe_bytes;
+      const uint64_t from = std::max(lo, s_lo) - s_lo;
+      const uint64_t to = std::min(hi, s_lo + layout.StripeDataLen(seg.size, s)) - s_lo;
+      uint64_t at = 0;
+      for (const ByteSpan& piece : reader.pieces) {
+        const uint64_t p_lo = std::max(from, at), p_hi = std::min(to, at + piece.size());
+        if (p_lo < p_hi) {
+          ByteSpan part = piece.subspan(p_lo - at, p_hi - p_lo);
+          STRATA_CO_TRY(co_await sink.Write(part));
+        }
+        at += piece.size();
+      }
     }
     seg_start = seg_end;
   }

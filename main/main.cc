@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <malloc.h>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -240,6 +241,11 @@ int ServerMain(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Stripe buffers (about 1 MiB) are allocated and freed per request. glibc
+  // would hand them out as fresh mmaps: a page fault and a page clear per
+  // 4 KiB, then munmap, on every stripe. Keep them in the heap for reuse.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   if (argc < 2) return Usage("missing command");
   std::string command = argv[1];
   if (command == "server") return ServerMain(argc, argv);
