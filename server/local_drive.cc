@@ -5,6 +5,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
@@ -122,6 +123,7 @@ class LocalDrive final : public Drive {
     if (!ValidDataId(data_id)) co_return Status(Code::kInvalidArgument, "bad data id");
     std::string path = ShardPath(data_id);
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) co_return Status(Code::kNotFound, "no such shard");
     if (fd < 0) co_return Errno("open shard", errno);
     asio::random_access_file file(co_await asio::this_coro::executor);
     boost::system::error_code ec;
@@ -137,6 +139,9 @@ class LocalDrive final : public Drive {
   }
 
   Task<Status> Apply(DriveTxn txn) override {
+    // Data ids name files: one that is not a plain hex id could reach
+    // outside the drive (a remote node receives these from the network).
+    STRATA_CO_TRY(CheckDataIds(txn));
     meta::MetaStore::Batch batch;
     std::vector<std::string> unlink_ids;
     for (auto& op : txn.delete_versions) {
@@ -166,22 +171,41 @@ class LocalDrive final : public Drive {
     }
     meta::MetaStore* store = store_.get();
     if (batch.empty()) {
-      if (!unlink_ids.empty()) UnlinkLater(std::move(unlink_ids));
+      if (!unlink_ids.empty()) UnlinkLater(unlink_ids);
       co_return Status();
     }
     Status st = co_await AwaitCallback([store, &batch](std::function<void(Status)> done) {
       store->Commit(std::move(batch), std::move(done));
     });
     if (!st.ok()) co_return st;
-    if (!unlink_ids.empty()) UnlinkLater(std::move(unlink_ids));
+    if (!unlink_ids.empty()) UnlinkLater(unlink_ids);
     co_return Status();
+  }
+
+  static Status CheckDataIds(const DriveTxn& txn) {
+    auto ok = [](const std::string& id) { return id.empty() || ValidDataId(id); };
+    auto segments_ok = [&](const meta::VersionRecord& r) {
+      return std::all_of(r.segments.begin(), r.segments.end(),
+                         [&](const meta::Segment& seg) { return ok(seg.data_id); });
+    };
+    bool good = true;
+    for (const auto& op : txn.put_versions) good = good && segments_ok(op.record);
+    for (const auto& op : txn.delete_versions) good = good && segments_ok(op.record);
+    for (const auto& op : txn.put_parts) good = good && ok(op.record.segment.data_id);
+    for (const auto& op : txn.delete_parts) good = good && ok(op.data_id);
+    if (!good) return Status(Code::kInvalidArgument, "bad data id in transaction");
+    return Status();
   }
 
   // The records are gone: the files are garbage now. Unlink off the I/O
   // thread and do not wait; a crash before this leaves orphans for the sweep.
-  void UnlinkLater(std::vector<std::string> ids) {
-    asio::post(blocking_, [this, ids = std::move(ids)] {
-      for (const auto& id : ids) ::unlink(ShardPath(id).c_str());
+  // The task holds paths, not the drive, so it may outlive the drive.
+  void UnlinkLater(const std::vector<std::string>& ids) {
+    std::vector<std::string> paths;
+    paths.reserve(ids.size());
+    for (const auto& id : ids) paths.push_back(ShardPath(id));
+    asio::post(blocking_, [paths = std::move(paths)] {
+      for (const auto& path : paths) ::unlink(path.c_str());
     });
   }
 
@@ -245,13 +269,14 @@ class LocalDrive final : public Drive {
     while (cursor->Valid()) {
       std::string_view key = cursor->key();
       if (key.substr(0, prefix.size()) != prefix) break;
-      if (page.entries.size() >= req.max_entries) {
-        page.truncated = true;
-        break;
-      }
       if (key <= req.start_after || cursor->record().delete_marker) {
         cursor->Next();
         continue;
+      }
+      // Full only when something listable follows (not just delete markers).
+      if (page.entries.size() >= req.max_entries) {
+        page.truncated = true;
+        break;
       }
       if (!req.delimiter.empty()) {
         size_t pos = key.find(req.delimiter, prefix.size());
@@ -346,8 +371,7 @@ Result<std::unique_ptr<Drive>> OpenLocalDrive(const LocalDriveOptions& options,
     std::string dir = data_dir + "/" + HexByte(i);
     for (const auto& entry : fs::directory_iterator(dir, ec)) {
       std::string id = entry.path().filename().string();
-      if (!(*store)->HasDataRef(id)) {
-        fs::remove(entry.path(), ec);
+      if (!(*store)->HasDataRef(id) && fs::remove(entry.path(), ec)) {
         ++stats.orphan_files_removed;
       }
     }

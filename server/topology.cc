@@ -1,5 +1,7 @@
 #include "server/topology.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -22,6 +24,8 @@ Topology DefaultTopology(const std::string& data_dir) {
 
 Result<Topology> ParseTopology(std::string_view text, const std::string& data_dir) {
   auto bad = [](std::string what) { return Status(Code::kInvalidArgument, "config: " + what); };
+  // The JSON parser stops at a NUL byte; anything after it would be ignored.
+  if (text.find('\0') != std::string_view::npos) return bad("NUL byte in the document");
   nlohmann::json doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object()) return bad("not a JSON object");
   if (!doc.contains("pools") || !doc["pools"].is_array() || doc["pools"].empty()) {
@@ -34,18 +38,27 @@ Result<Topology> ParseTopology(std::string_view text, const std::string& data_di
     PoolSpec pool;
     if (!p.contains("name") || !p["name"].is_string()) return bad("pool without a name");
     pool.name = p["name"].get<std::string>();
-    if (pool.name.empty() || pool.name.find('/') != std::string::npos) return bad("bad pool name");
+    if (pool.name.empty() || pool.name.find_first_of(std::string_view("/\0", 2)) !=
+                                 std::string::npos) {
+      return bad("bad pool name");
+    }
     if (!pool_names.insert(pool.name).second) return bad("duplicate pool " + pool.name);
     if (!p.contains("data") || !p["data"].is_number_integer() || !p.contains("parity") ||
         !p["parity"].is_number_integer()) {
       return bad("pool " + pool.name + ": \"data\" and \"parity\" must be integers");
     }
-    pool.data = p["data"].get<int>();
-    pool.parity = p["parity"].get<int>();
-    if (pool.data < 1 || pool.data > 16 || pool.parity < 0 || pool.parity > 16 ||
-        pool.parity > pool.data) {
+    // Read as 64-bit (get<int> would truncate 2^32 + 4 to 4), then range-check.
+    const auto data = p["data"].is_number_unsigned() ? 
+        static_cast<int64_t>(std::min<uint64_t>(p["data"].get<uint64_t>(), 1u << 20))
+        : p["data"].get<int64_t>();
+    const auto parity = p["parity"].is_number_unsigned() ?
+        static_cast<int64_t>(std::min<uint64_t>(p["parity"].get<uint64_t>(), 1u << 20))
+        : p["parity"].get<int64_t>();
+    if (data < 1 || data > 16 || parity < 0 || parity > 16 || parity > data) {
       return bad("pool " + pool.name + ": need 1 <= data <= 16 and 0 <= parity <= data");
     }
+    pool.data = static_cast<int>(data);
+    pool.parity = static_cast<int>(parity);
     if (!p.contains("sets") || !p["sets"].is_array() || p["sets"].empty()) {
       return bad("pool " + pool.name + ": \"sets\" must be a non-empty array");
     }
@@ -59,8 +72,11 @@ Result<Topology> ParseTopology(std::string_view text, const std::string& data_di
       for (const auto& d : s) {
         if (!d.is_string() || d.get<std::string>().empty()) return bad("a drive must be a path");
         std::string path = d.get<std::string>();
+        if (path.find('\0') != std::string::npos) return bad("NUL byte in a drive path");
         if (path.front() != '/') path = data_dir + "/" + path;
+        // One spelling per folder: "/d/a1", "/d/a1/" and "/d/a1/." are one drive.
         path = std::filesystem::path(path).lexically_normal().string();
+        while (path.size() > 1 && path.back() == '/') path.pop_back();
         if (!paths.insert(path).second) return bad("drive listed twice: " + path);
         std::string name = pool.name + "/set" + std::to_string(set_index + 1) + "/drive" +
                            std::to_string(++drive_index);
