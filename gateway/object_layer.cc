@@ -177,6 +177,23 @@ const meta::VersionRecord* ResolveNewest(
   return nullptr;
 }
 
+// True when a version newer than `newest` (any version when there is none)
+// is held by at least `min_holders` drives.
+bool HasPossiblyCommittedNewer(
+    const std::vector<std::optional<std::vector<meta::VersionRecord>>>& per_drive,
+    const meta::VersionRecord* newest, int min_holders) {
+  std::map<std::string, int> counts;
+  for (const auto& versions : per_drive) {
+    if (!versions) continue;
+    for (const auto& v : *versions) {
+      if (!newest || v.version_id > newest->version_id) {
+        if (++counts[v.version_id] >= std::max(min_holders, 1)) return true;
+      }
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 Task<Result<meta::VersionRecord>> ObjectLayer::HeadObject(std::string bucket, std::string key) {
@@ -189,6 +206,16 @@ Task<Result<meta::VersionRecord>> ObjectLayer::HeadObject(std::string bucket, st
     co_return Status(Code::kUnavailable, "read quorum not available");
   }
   const meta::VersionRecord* newest = ResolveNewest(per_drive, place.set->k);
+  const int unanswered = static_cast<int>(per_drive.size()) - answered;
+  if (unanswered > 0) {
+    // A version newer than the resolved one that the silent drives could
+    // still lift to k: it may be acknowledged, so "no such key" (or the older
+    // version) would be a lie. Retryable instead.
+    if (HasPossiblyCommittedNewer(per_drive, newest, place.set->k - unanswered)) {
+      impl_->stats.quorum_failures.fetch_add(1, std::memory_order_relaxed);
+      co_return Status(Code::kUnavailable, "read quorum not available for the newest version");
+    }
+  }
   if (!newest || newest->delete_marker) co_return Status(Code::kNoSuchKey);
   co_return *newest;
 }

@@ -61,6 +61,7 @@ struct ObjectLayerStats {
   std::atomic<uint64_t> corrupt_shards{0};
   std::atomic<uint64_t> missing_shards{0};
   std::atomic<uint64_t> quorum_failures{0};
+  std::atomic<uint64_t> unresolved_list_keys{0};  // left out of a listing: not readable now
 };
 
 struct ObjectLayerOptions {

@@ -149,6 +149,11 @@ Task<Result<ListResult>> ObjectLayer::ListObjects(ListArgs args) {
           result.objects.emplace_back(key, std::move(*head));
           ++emitted;
           last_emitted = key;
+        } else if (head.status().code() == Code::kUnavailable) {
+          // Its newest version is not readable right now (too few of its
+          // drives answer). The listing stays available and leaves it out;
+          // a GET of the key answers 503.
+          impl_->stats.unresolved_list_keys.fetch_add(1, std::memory_order_relaxed);
         } else if (head.status().code() != Code::kNoSuchKey) {
           co_return head.status();
         }

@@ -73,31 +73,32 @@ struct StripeReader {
     std::fill(frames.begin(), frames.end(), ByteSpan());
     const erasure::Codec& codec = impl.CodecFor(place.set->k, place.set->m);
     MutableByteSpan scratch_span = scratch.Get(data_len);
+    uint32_t counted_corrupt = 0;  // each bad frame is counted once
     for (int round = 0; round < 2; ++round) {
       // Round 0: the data shards only. Round 1: everything else as well.
       co_await Fetch(seg, offset, frame_len, 0, round == 0 ? k : n);
       erasure::DecodeReport report;
       auto r = erasure::DecodeStripeViews(codec, frames, data_len, scratch_span, pieces, &report);
-      int corrupt = __builtin_popcount(report.corrupt_mask);
+      const uint32_t new_corrupt = report.corrupt_mask & ~counted_corrupt;
+      counted_corrupt |= report.corrupt_mask;
+      impl.stats.corrupt_shards.fetch_add(__builtin_popcount(new_corrupt),
+                                          std::memory_order_relaxed);
+      if (round == 0) {
+        const uint32_t data_mask = (1u << k) - 1;
+        impl.stats.missing_shards.fetch_add(__builtin_popcount(report.missing_mask & data_mask),
+                                            std::memory_order_relaxed);
+      }
       if (r.ok()) {
         if (report.reconstructed) {
           impl.stats.reconstructed_stripes.fetch_add(1, std::memory_order_relaxed);
         }
-        impl.stats.corrupt_shards.fetch_add(corrupt, std::memory_order_relaxed);
-        int missing = __builtin_popcount(report.missing_mask & ((1u << k) - 1));
-        if (round == 0) impl.stats.missing_shards.fetch_add(missing, std::memory_order_relaxed);
         co_return Status();
       }
       if (round == 1) {
         impl.stats.quorum_failures.fetch_add(1, std::memory_order_relaxed);
         co_return Status(Code::kUnavailable, "not enough shards to read the object");
       }
-      // Corrupt frames count as lost; parity gets them back.
-      for (int i = 0; i < n; ++i) {
-        if (report.corrupt_mask & (1u << i)) {
-          impl.stats.corrupt_shards.fetch_add(1, std::memory_order_relaxed);
-        }
-      }
+      // Corrupt and missing frames count as lost; parity gets them back.
     }
     co_return Status(Code::kInternal);
   }

@@ -141,6 +141,7 @@ Task<Result<WrittenData>> ObjectLayer::Impl::WriteData(const Placement& place,
   });
   if (std::count(out.durable.begin(), out.durable.end(), true) < quorum) {
     stats.quorum_failures.fetch_add(1, std::memory_order_relaxed);
+    co_await DiscardData(place, out);  // the shards that did commit
     co_return Status(Code::kUnavailable, "write quorum lost");
   }
   co_return out;
