@@ -47,4 +47,30 @@ if [[ "${1:-}" == "--test" ]]; then
     $SUDO apt-get install -y -qq --no-install-recommends python3-boto3 awscli >/dev/null
   fi
 fi
+
+# test_clients.py drives the server with the AWS SDK for JavaScript (tests/e2e/js): Node.js and
+# npm (Debian's, only when missing), then the locked packages from the npm registry, again only
+# when node_modules is missing or older than package-lock.json.
+if [[ "${1:-}" == "--test" ]]; then
+  node_pkgs=()
+  command -v node >/dev/null 2>&1 || node_pkgs+=(nodejs)
+  command -v npm >/dev/null 2>&1 || node_pkgs+=(npm)
+  if ((${#node_pkgs[@]})); then
+    echo "bootstrap: installing ${node_pkgs[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq --no-install-recommends "${node_pkgs[@]}" >/dev/null
+  fi
+  node_major=$(node -p 'process.versions.node.split(".")[0]')
+  if ((node_major < 20)); then
+    echo "bootstrap: warning: node $(node --version) is older than the JS SDK's minimum (20)" >&2
+  fi
+  js_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/e2e/js"
+  # npm ci writes node_modules/.package-lock.json last: its absence means an unfinished install.
+  if [[ ! -f "$js_dir/node_modules/.package-lock.json" ||
+        "$js_dir/package-lock.json" -nt "$js_dir/node_modules/.package-lock.json" ]]; then
+    echo "bootstrap: npm ci in $js_dir"
+    (cd "$js_dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+fi
 echo "bootstrap: ok"

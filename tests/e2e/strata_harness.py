@@ -9,9 +9,11 @@ What is here:
   Server           start / stop (SIGTERM, SIGINT) / kill9 / restart on the same data dir.
   make_client      boto3 S3 client: path-style, SigV4 (or 's3' = SigV2, or unsigned).
   aws_cli          runs `python3 -m awscli` against the server with its own env and config.
+  make_self_signed_cert  a throwaway cert + key (openssl CLI) for a TLS server.
   RawHttp          a plain socket for hostile HTTP; sign_v4 signs raw requests itself.
   StrataTestCase   unittest base: a server per class (or per test), failure-aware cleanup,
-                   assertS3Error for {Code, HTTP status}.
+                   assertS3Error for {Code, HTTP status}; TLS = True serves HTTPS with a
+                   self-signed cert made in the fixture's temp dir.
 Configure with STRATA_BIN (path of the binary) and STRATA_KEEP_TMP=1 (keep dirs of failures).
 """
 
@@ -60,7 +62,7 @@ MiB = 1024 * 1024
 
 START_TIMEOUT = float(os.environ.get('STRATA_E2E_START_TIMEOUT', '60'))
 STOP_TIMEOUT = 60.0
-ENDPOINT_LINE = re.compile(r'S3 endpoint: (http://127\.0\.0\.1:(\d+))\s*$')
+ENDPOINT_LINE = re.compile(r'S3 endpoint: (https?://127\.0\.0\.1:(\d+))\s*$')
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 
 
@@ -99,12 +101,16 @@ class ServerStartError(AssertionError):
 
 
 class Server:
-    """One `strata server` process over `data_dir`; restartable on the same dir."""
+    """One `strata server` process over `data_dir`; restartable on the same dir.
 
-    def __init__(self, data_dir, log_dir, extra_env=None):
+    With `tls=(cert_path, key_path)` it serves HTTPS; clients trust `ca_bundle` (the cert).
+    """
+
+    def __init__(self, data_dir, log_dir, extra_env=None, tls=None):
         self.data_dir = data_dir
         self.log_dir = log_dir
         self.extra_env = dict(extra_env or {})
+        self.tls = tuple(tls) if tls else None
         self.proc = None
         self.endpoint = None
         self.port = None
@@ -122,6 +128,8 @@ class Server:
         env.update(self.extra_env)
         stderr = open(self.stderr_path, 'wb')
         cmd = [strata_binary(), 'server', '--data', self.data_dir, '--address', '127.0.0.1:0']
+        if self.tls:
+            cmd += ['--tls-cert', self.tls[0], '--tls-key', self.tls[1]]
         try:
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                          stderr=stderr, env=env, start_new_session=True)
@@ -187,6 +195,11 @@ class Server:
         if code != 0:
             raise AssertionError(f'server exited with {code} on SIGTERM\n{self.log_tail()}')
         return self.start()
+
+    @property
+    def ca_bundle(self):
+        """The self-signed cert clients must trust (None for plain HTTP)."""
+        return self.tls[0] if self.tls else None
 
     @property
     def running(self):
@@ -257,6 +270,8 @@ class Server:
 
     def client(self, **kwargs):
         assert self.endpoint, 'server is not running'
+        if self.tls:
+            kwargs.setdefault('verify', self.ca_bundle)
         return make_client(self.endpoint, **kwargs)
 
     def raw(self, timeout=15):
@@ -266,8 +281,11 @@ class Server:
 
 def make_client(endpoint, *, signature_version='s3v4', access_key=ACCESS_KEY,
                 secret_key=SECRET_KEY, unsigned=False, checksum_calculation='when_supported',
-                max_attempts=1, read_timeout=120):
-    """boto3 S3 client, path-style, no retries (so a wrong answer is not retried away)."""
+                max_attempts=1, read_timeout=120, verify=None):
+    """boto3 S3 client, path-style, no retries (so a wrong answer is not retried away).
+
+    `verify` is the CA bundle for an https endpoint (None: the system's trust store).
+    """
     config = Config(
         region_name=REGION,
         signature_version=botocore.UNSIGNED if unsigned else signature_version,
@@ -278,11 +296,14 @@ def make_client(endpoint, *, signature_version='s3v4', access_key=ACCESS_KEY,
         connect_timeout=10, read_timeout=read_timeout)
     session = boto3.session.Session(aws_access_key_id=access_key,
                                     aws_secret_access_key=secret_key, region_name=REGION)
-    return session.client('s3', endpoint_url=endpoint, config=config)
+    return session.client('s3', endpoint_url=endpoint, config=config, verify=verify)
 
 
-def aws_cli(endpoint, args, work_dir, timeout=600, check=True):
-    """Runs `python3 -m awscli --endpoint-url ENDPOINT ARGS...`; returns CompletedProcess."""
+def aws_cli(endpoint, args, work_dir, timeout=600, check=True, ca_bundle=None):
+    """Runs `python3 -m awscli --endpoint-url ENDPOINT ARGS...`; returns CompletedProcess.
+
+    `ca_bundle` (for an https endpoint) is passed as --ca-bundle.
+    """
     config_path = os.path.join(work_dir, 'aws-cli.config')
     if not os.path.exists(config_path):
         with open(config_path, 'w') as f:
@@ -294,7 +315,7 @@ def aws_cli(endpoint, args, work_dir, timeout=600, check=True):
         'AWS_SHARED_CREDENTIALS_FILE': os.devnull, 'AWS_EC2_METADATA_DISABLED': 'true',
         'AWS_MAX_ATTEMPTS': '1', 'PYTHONDONTWRITEBYTECODE': '1'})
     cmd = [sys.executable, '-m', 'awscli', '--endpoint-url', endpoint, '--region', REGION,
-           '--no-paginate'] + list(args)
+           '--no-paginate'] + (['--ca-bundle', ca_bundle] if ca_bundle else []) + list(args)
     result = subprocess.run(cmd, env=env, cwd=work_dir, capture_output=True, text=True,
                             timeout=timeout)
     if check and result.returncode != 0:
@@ -605,16 +626,41 @@ def checksum_b64(algorithm, data):
 
 # -- unittest base ------------------------------------------------------------------------------
 
-class ServerFixture:
-    """A temp dir with data/, logs/ and work/, and a Server over data/."""
+def make_self_signed_cert(directory, name='server', common_name='127.0.0.1'):
+    """Writes DIRECTORY/NAME.crt and NAME.key (openssl CLI): a throwaway self-signed P-256 cert
+    for `common_name` with subjectAltName IP:127.0.0.1 and DNS:localhost. Returns the paths.
+    """
+    os.makedirs(directory, exist_ok=True)
+    cert = os.path.join(directory, f'{name}.crt')
+    key = os.path.join(directory, f'{name}.key')
+    cmd = ['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1',
+           '-nodes', '-days', '2', '-subj', f'/CN={common_name}',
+           '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
+           '-addext', 'basicConstraints=critical,CA:TRUE',
+           '-keyout', key, '-out', cert]
+    result = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                            timeout=60)
+    if result.returncode != 0:
+        raise AssertionError(f'openssl req failed ({result.returncode}):\n{result.stderr}')
+    return cert, key
 
-    def __init__(self, name):
+
+class ServerFixture:
+    """A temp dir with data/, logs/ and work/, and a Server over data/ (HTTPS if `tls`)."""
+
+    def __init__(self, name, tls=False):
         self.root = tempfile.mkdtemp(prefix=f'strata-e2e-{name}-')
         self.work_dir = os.path.join(self.root, 'work')
         os.makedirs(self.work_dir)
         os.makedirs(os.path.join(self.root, 'logs'))
-        self.server = Server(os.path.join(self.root, 'data'), os.path.join(self.root, 'logs'))
         self.failed = False
+        try:
+            cert = make_self_signed_cert(os.path.join(self.root, 'tls')) if tls else None
+        except BaseException:
+            shutil.rmtree(self.root, ignore_errors=True)
+            raise
+        self.server = Server(os.path.join(self.root, 'data'), os.path.join(self.root, 'logs'),
+                             tls=cert)
 
     def close(self):
         """Stops the server (must exit 0 on SIGTERM) and removes the dir unless kept."""
@@ -648,16 +694,20 @@ def unique_bucket(prefix='b'):
 
 
 class StrataTestCase(unittest.TestCase):
-    """A server per class (SERVER_PER_TEST = False) or per test; `self.s3` is a SigV4 client."""
+    """A server per class (SERVER_PER_TEST = False) or per test; `self.s3` is a SigV4 client.
+
+    TLS = True: the server speaks HTTPS with a fresh self-signed cert (`server.ca_bundle`).
+    """
 
     SERVER_PER_TEST = False
+    TLS = False
     fixture = None
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         if not cls.SERVER_PER_TEST:
-            cls.fixture = ServerFixture(cls.__name__)
+            cls.fixture = ServerFixture(cls.__name__, tls=cls.TLS)
             cls.addClassCleanup(cls.fixture.close)
             try:
                 cls.fixture.server.start()
@@ -670,7 +720,7 @@ class StrataTestCase(unittest.TestCase):
     def setUp(self):
         super().setUp()
         if self.SERVER_PER_TEST:
-            self.fixture = ServerFixture(self.__class__.__name__)
+            self.fixture = ServerFixture(self.__class__.__name__, tls=self.TLS)
             self.addCleanup(self.fixture.close)
             try:
                 self.fixture.server.start()

@@ -188,7 +188,9 @@ class TestCluster {
   static std::filesystem::path ScratchParent() {
     if (const char* dir = std::getenv("STRATA_TEST_DRIVE_DIR"); dir && *dir) return dir;
     std::error_code ec;
-    if (std::filesystem::is_directory("/dev/shm", ec)) return "/dev/shm";
+    // Containers often give /dev/shm 64 MiB: use it only when roomy.
+    auto space = std::filesystem::space("/dev/shm", ec);
+    if (!ec && space.available >= (uint64_t{1} << 30)) return "/dev/shm";
     return std::filesystem::temp_directory_path();
   }
 
