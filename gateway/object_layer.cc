@@ -92,10 +92,11 @@ std::string ObjectLayer::Impl::NewVersionId() const {
 
 Task<std::vector<std::optional<std::vector<meta::VersionRecord>>>>
 ObjectLayer::Impl::ReadVersions(const Placement& place, const std::string& bucket,
-                                const std::string& key) {
+                                const std::string& key, const std::vector<bool>& only) {
   const auto& drives = place.set->drives;
   std::vector<std::optional<std::vector<meta::VersionRecord>>> out(drives.size());
   co_await ParallelEach(drives.size(), [&](size_t i) -> Task<void> {
+    if (!only.empty() && !only[i]) co_return;
     if (!drives[i] || !drives[i]->online()) co_return;
     auto r = co_await drives[i]->GetVersions(bucket, key);
     if (r.ok()) out[i] = std::move(*r);
@@ -198,6 +199,48 @@ bool HasPossiblyCommittedNewer(
 
 Task<Result<meta::VersionRecord>> ObjectLayer::HeadObject(std::string bucket, std::string key) {
   Placement place = impl_->Place(bucket, key);
+  {
+    // Fast path: L = max(k, m + 1) drives agreeing on their newest version
+    // settle it, as in a listing (see docs/ARCHITECTURE.md): the version is on
+    // at least k drives, and a newer acknowledged one would be on at least one
+    // of any m + 1. Ask the drives of the data shards first: a GET reads
+    // them next.
+    const ErasureSet& set = *place.set;
+    const int want = std::max(set.k, set.m + 1);
+    std::vector<bool> pick(set.drives.size(), false);
+    int picked = 0;
+    for (int shard = 0; shard < place.n() && picked < want; ++shard) {
+      const int i = place.DriveOfShard(shard);
+      if (set.drives[i] && set.drives[i]->online()) {
+        pick[i] = true;
+        ++picked;
+      }
+    }
+    if (picked == want && want < place.n()) {
+      auto some = co_await impl_->ReadVersions(place, bucket, key, pick);
+      // Agreement is on the newest version id, or on there being none (an
+      // acknowledged version would be on at least one of these drives).
+      const meta::VersionRecord* first = nullptr;
+      int answered = 0, empty = 0;
+      bool agree = true;
+      for (size_t i = 0; i < some.size(); ++i) {
+        if (!pick[i] || !some[i]) continue;
+        ++answered;
+        if (some[i]->empty()) {
+          ++empty;
+        } else if (!first) {
+          first = &some[i]->front();
+        } else if (some[i]->front().version_id != first->version_id) {
+          agree = false;
+        }
+      }
+      if (answered == want && empty == want) co_return Status(Code::kNoSuchKey);
+      if (answered == want && empty == 0 && agree) {
+        if (first->delete_marker) co_return Status(Code::kNoSuchKey);
+        co_return *first;
+      }
+    }
+  }
   auto per_drive = co_await impl_->ReadVersions(place, bucket, key);
   int answered = 0;
   for (const auto& v : per_drive) answered += v.has_value() ? 1 : 0;

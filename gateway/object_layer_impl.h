@@ -65,8 +65,10 @@ struct ObjectLayer::Impl {
 
   // Per drive position: that drive's versions of the key, or nullopt when it
   // did not answer.
+  // With `only` non-empty, just the drives at those positions are asked.
   Task<std::vector<std::optional<std::vector<meta::VersionRecord>>>> ReadVersions(
-      const Placement& place, const std::string& bucket, const std::string& key);
+      const Placement& place, const std::string& bucket, const std::string& key,
+      const std::vector<bool>& only = {});
 };
 
 // Objects we compare with ETag math.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <string>
+#include <unordered_map>
 
 #include "common/crypto.h"
 #include "common/encoding.h"
@@ -175,10 +177,22 @@ std::string StringToSign(std::string_view amz_date, std::string_view scope,
 
 std::string SigningKey(std::string_view secret, std::string_view date, std::string_view region,
                        std::string_view service) {
+  // The key changes once a day per credential: derive it once per thread
+  // (four HMACs saved per request), as AWS's own SDKs do. Few entries live
+  // at once; the cache is dropped whole when it grows past a bound.
+  thread_local std::unordered_map<std::string, std::string> cache;
+  std::string id;
+  id.reserve(secret.size() + date.size() + region.size() + service.size() + 3);
+  id.append(secret).append(1, '\0').append(date).append(1, '\0').append(region).append(1, '\0')
+      .append(service);
+  if (auto it = cache.find(id); it != cache.end()) return it->second;
   std::string key = HmacSha256("AWS4" + std::string(secret), date);
   key = HmacSha256(key, region);
   key = HmacSha256(key, service);
-  return HmacSha256(key, "aws4_request");
+  key = HmacSha256(key, "aws4_request");
+  if (cache.size() >= 256) cache.clear();
+  cache.emplace(std::move(id), key);
+  return key;
 }
 
 std::string SignatureHex(std::string_view signing_key, std::string_view string_to_sign) {
