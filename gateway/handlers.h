@@ -23,6 +23,8 @@ struct RequestContext {
   std::string key;     // decoded; empty for bucket-level requests
   std::vector<QueryParam> query;
   AuthResult auth;
+  // Extra headers for an error response (x-amz-delete-marker on a 404...).
+  std::vector<std::pair<std::string, std::string>> error_headers;
 
   const http::request_header<>& req() const { return ex.request(); }
   ObjectLayer& objects() const { return *options.objects; }
@@ -54,14 +56,22 @@ Task<Status> HeadBucket(RequestContext& ctx);
 Task<Status> DeleteBucket(RequestContext& ctx);
 Task<Status> GetBucketLocation(RequestContext& ctx);
 Task<Status> GetBucketVersioning(RequestContext& ctx);
+Task<Status> PutBucketVersioning(RequestContext& ctx);
 Task<Status> ListObjects(RequestContext& ctx, bool v2);
+Task<Status> ListObjectVersions(RequestContext& ctx);
 Task<Status> DeleteObjects(RequestContext& ctx);
+Task<Status> GetBucketTagging(RequestContext& ctx);
+Task<Status> PutBucketTagging(RequestContext& ctx);
+Task<Status> DeleteBucketTagging(RequestContext& ctx);
 
 // Objects.
 Task<Status> PutObject(RequestContext& ctx);
 Task<Status> GetObject(RequestContext& ctx, bool head);
 Task<Status> DeleteObject(RequestContext& ctx);
 Task<Status> CopyObject(RequestContext& ctx);
+Task<Status> GetObjectTagging(RequestContext& ctx);
+Task<Status> PutObjectTagging(RequestContext& ctx);
+Task<Status> DeleteObjectTagging(RequestContext& ctx);
 
 // Multipart.
 Task<Status> CreateMultipartUpload(RequestContext& ctx);
@@ -90,6 +100,18 @@ Result<CopySource> ParseCopySource(std::string_view header);
 // Evaluates If-Match & co against an object; kPreconditionFailed/kNotModified.
 Status CheckConditions(const RequestContext& ctx, const meta::VersionRecord& record,
                        std::string_view prefix);
+// The versionId query parameter: latest when absent; InvalidArgument when malformed.
+Result<VersionRef> RequestedVersion(const RequestContext& ctx);
+// Sets x-amz-version-id for `record` when the bucket is or was versioned
+// (a never-versioned bucket's objects have no version id to show).
+Task<void> SetVersionHeader(RequestContext& ctx, const meta::VersionRecord& record,
+                            http::fields& headers);
+// Object tags from the x-amz-tagging header (URL-encoded "k=v&k2=v2"),
+// validated as AWS does; empty when the header is absent.
+Result<meta::StringPairs> TagsFromHeader(const RequestContext& ctx);
+// AWS tag rules: at most `max_tags` (10 objects, 50 buckets), keys 1..128 and
+// values 0..256 characters, unique keys. InvalidTag / BadRequest.
+Status ValidateTags(const meta::StringPairs& tags, size_t max_tags);
 // A BodySource over a range of a stored object (for copies).
 std::unique_ptr<BodySource> ObjectBody(ObjectLayer& objects, std::string bucket, std::string key,
                                        meta::VersionRecord record, uint64_t offset,

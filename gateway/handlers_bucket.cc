@@ -89,11 +89,32 @@ Task<Status> GetBucketLocation(RequestContext& ctx) {
 }
 
 Task<Status> GetBucketVersioning(RequestContext& ctx) {
-  // Versioning arrives with its own issue; until then every bucket is truthfully unversioned.
-  STRATA_CO_TRY(co_await RequireBucket(ctx));
+  STRATA_CO_ASSIGN_OR_RETURN(auto bucket, co_await ctx.objects().GetBucket(ctx.bucket));
   XmlWriter x;
   x.Open("VersioningConfiguration", kS3Xmlns);
+  // A bucket that was never versioned has no <Status> at all.
+  if (!bucket.versioning.empty()) x.Element("Status", bucket.versioning);
   co_return co_await ctx.SendXml(http::status::ok, x.Finish());
+}
+
+Task<Status> PutBucketVersioning(RequestContext& ctx) {
+  STRATA_CO_ASSIGN_OR_RETURN(std::string body, co_await ReadSmallBody(ctx, kMaxXmlBody));
+  STRATA_CO_ASSIGN_OR_RETURN(VersioningConfig config, ParseVersioningConfiguration(body));
+  if (config.mfa_delete_enabled) {
+    co_return Status(Code::kNotImplemented, "MFA delete is not supported");
+  }
+  // Once versioned, a bucket never returns to unset: only the two states.
+  if (config.status == VersioningStatus::kUnset) co_return Status(Code::kMalformedXML);
+  STRATA_CO_ASSIGN_OR_RETURN(auto bucket, co_await ctx.objects().GetBucket(ctx.bucket));
+  const bool enable = config.status == VersioningStatus::kEnabled;
+  if (!enable && bucket.object_lock) {
+    co_return Status(Code::kInvalidBucketState,
+                     "An Object Lock configuration is present on this bucket, so the versioning "
+                     "state cannot be changed.");
+  }
+  STRATA_CO_TRY(co_await ctx.objects().SetBucketVersioning(
+      ctx.bucket, std::string(enable ? kVersioningEnabled : kVersioningSuspended)));
+  co_return co_await ctx.SendEmpty(http::status::ok);
 }
 
 Task<Status> ListObjects(RequestContext& ctx, bool v2) {
@@ -169,6 +190,72 @@ Task<Status> ListObjects(RequestContext& ctx, bool v2) {
   co_return co_await ctx.SendXml(http::status::ok, x.Finish());
 }
 
+Task<Status> ListObjectVersions(RequestContext& ctx) {
+  ListVersionsArgs args;
+  args.bucket = ctx.bucket;
+  if (auto p = ctx.Query("prefix")) args.prefix = p->value;
+  if (auto p = ctx.Query("delimiter")) args.delimiter = p->value;
+  if (auto p = ctx.Query("key-marker")) args.key_marker = p->value;
+  STRATA_CO_ASSIGN_OR_RETURN(args.max_keys, ParseMaxKeys(ctx.Query("max-keys"), 1000));
+  std::string version_marker;
+  if (auto p = ctx.Query("version-id-marker"); p && !p->value.empty()) {
+    if (args.key_marker.empty()) {
+      co_return Status(Code::kInvalidArgument,
+                       "A version-id marker cannot be specified without a key marker.");
+    }
+    version_marker = p->value;
+    STRATA_CO_ASSIGN_OR_RETURN(args.version_marker, ParseVersionId(version_marker));
+  }
+  bool url = false;
+  if (auto p = ctx.Query("encoding-type")) {
+    if (p->value != "url") {
+      co_return Status(Code::kInvalidArgument, "Invalid Encoding Method specified in Request");
+    }
+    url = true;
+  }
+  STRATA_CO_TRY(co_await RequireBucket(ctx));
+  STRATA_CO_ASSIGN_OR_RETURN(ListVersionsResult list,
+                             co_await ctx.objects().ListObjectVersions(args));
+
+  auto enc = [url](std::string_view s) { return url ? UriEncode(s, false) : std::string(s); };
+  XmlWriter x;
+  x.Open("ListVersionsResult", kS3Xmlns);
+  x.Element("Name", ctx.bucket);
+  x.Element("Prefix", enc(args.prefix));
+  x.Element("KeyMarker", enc(args.key_marker));
+  x.Element("VersionIdMarker", version_marker);
+  if (list.truncated) {
+    x.Element("NextKeyMarker", enc(list.next_key_marker));
+    if (!list.next_version_marker.empty()) {
+      x.Element("NextVersionIdMarker", list.next_version_marker);
+    }
+  }
+  x.Element("MaxKeys", uint64_t(args.max_keys));
+  if (!args.delimiter.empty()) x.Element("Delimiter", enc(args.delimiter));
+  if (url) x.Element("EncodingType", "url");
+  x.Element("IsTruncated", list.truncated);
+  for (const auto& v : list.versions) {
+    const meta::VersionRecord& rec = v.record;
+    x.Open(rec.delete_marker ? "DeleteMarker" : "Version");
+    x.Element("Key", enc(v.key));
+    x.Element("VersionId", S3VersionId(rec));
+    x.Element("IsLatest", v.is_latest);
+    x.Element("LastModified", Iso8601(rec.mtime));
+    if (!rec.delete_marker) {
+      x.Element("ETag", QuotedEtag(rec.etag));
+      if (!rec.checksums.empty()) x.Element("ChecksumAlgorithm", rec.checksums.front().first);
+      x.Element("Size", rec.size);
+      x.Element("StorageClass", rec.storage_class.empty() ? "STANDARD" : rec.storage_class);
+    }
+    WriteOwner(x);
+    x.Close();
+  }
+  for (const auto& p : list.common_prefixes) {
+    x.Open("CommonPrefixes").Element("Prefix", enc(p)).Close();
+  }
+  co_return co_await ctx.SendXml(http::status::ok, x.Finish());
+}
+
 Task<Status> DeleteObjects(RequestContext& ctx) {
   STRATA_CO_ASSIGN_OR_RETURN(std::string body, co_await ReadSmallBody(ctx, kMaxXmlBody));
   STRATA_CO_ASSIGN_OR_RETURN(DeleteRequest request, ParseDeleteObjects(body));
@@ -177,14 +264,32 @@ Task<Status> DeleteObjects(RequestContext& ctx) {
   x.Open("DeleteResult", kS3Xmlns);
   for (const auto& obj : request.objects) {
     Status st = ValidateKey(obj.key);
-    if (st.ok() && !obj.version_id.empty() && obj.version_id != "null") {
-      st = Status(Code::kNoSuchVersion);
+    VersionRef ref;
+    if (st.ok() && !obj.version_id.empty()) {
+      auto parsed = ParseVersionId(obj.version_id);
+      if (parsed.ok()) {
+        ref = std::move(*parsed);
+      } else {
+        st = parsed.status();
+      }
     }
-    if (st.ok()) st = co_await ctx.objects().DeleteObject(ctx.bucket, obj.key);
+    DeleteResult done;
+    if (st.ok()) {
+      auto r = co_await ctx.objects().DeleteObject(ctx.bucket, obj.key, ref);
+      if (r.ok()) {
+        done = std::move(*r);
+      } else {
+        st = r.status();
+      }
+    }
     if (st.ok()) {
       if (!request.quiet) {
         x.Open("Deleted").Element("Key", obj.key);
         if (!obj.version_id.empty()) x.Element("VersionId", obj.version_id);
+        if (done.delete_marker) {
+          x.Element("DeleteMarker", true);
+          x.Element("DeleteMarkerVersionId", done.version_id);
+        }
         x.Close();
       }
     } else {
@@ -192,7 +297,8 @@ Task<Status> DeleteObjects(RequestContext& ctx) {
       if (!obj.version_id.empty()) x.Element("VersionId", obj.version_id);
       const ErrorInfo& info = LookupError(st.code());
       x.Element("Code", info.s3_code);
-      x.Element("Message", st.message().empty() ? info.message : st.message());
+      // Internal messages may name drives or paths: clients get the table's text.
+      x.Element("Message", st.message().empty() || info.internal ? info.message : st.message());
       x.Close();
     }
   }

@@ -144,6 +144,22 @@ Result<std::vector<std::pair<std::string, std::string>>> MetadataFromRequest(
   return out;
 }
 
+Result<VersionRef> RequestedVersion(const RequestContext& ctx) {
+  const QueryParam* v = ctx.Query("versionId");
+  if (!v) return VersionRef::Latest();
+  return ParseVersionId(v->value);
+}
+
+Task<void> SetVersionHeader(RequestContext& ctx, const meta::VersionRecord& record,
+                            http::fields& headers) {
+  if (!record.null_version) {
+    headers.set("x-amz-version-id", S3VersionId(record));
+    co_return;
+  }
+  auto versioning = co_await ctx.objects().BucketVersioning(ctx.bucket);
+  if (versioning.ok() && !versioning->empty()) headers.set("x-amz-version-id", "null");
+}
+
 std::string QuotedEtag(std::string_view etag) { return "\"" + std::string(etag) + "\""; }
 
 std::string Iso8601(SysTime t) { return FormatIso8601(t); }

@@ -55,6 +55,7 @@ Task<Status> CreateMultipartUpload(RequestContext& ctx) {
   args.bucket = ctx.bucket;
   args.key = ctx.key;
   args.headers = std::move(headers);
+  STRATA_CO_ASSIGN_OR_RETURN(args.tags, TagsFromHeader(ctx));
   auto storage_class = ctx.Header("x-amz-storage-class");
   if (!storage_class.empty() && storage_class != "STANDARD") {
     co_return Status(Code::kInvalidStorageClass);
@@ -104,10 +105,18 @@ Task<Status> UploadPartCopy(RequestContext& ctx) {
   STRATA_CO_ASSIGN_OR_RETURN(uint32_t number, PartNumber(ctx));
   STRATA_CO_ASSIGN_OR_RETURN(std::string upload_id, UploadId(ctx));
   STRATA_CO_ASSIGN_OR_RETURN(CopySource src, ParseCopySource(ctx.Header("x-amz-copy-source")));
-  if (!src.version_id.empty() && src.version_id != "null") co_return Status(Code::kNoSuchVersion);
+  VersionRef src_ref;
+  if (!src.version_id.empty()) {
+    STRATA_CO_ASSIGN_OR_RETURN(src_ref, ParseVersionId(src.version_id));
+  }
   STRATA_CO_TRY(co_await RequireBucket(ctx));
-  auto found = co_await ctx.objects().HeadObject(src.bucket, src.key);
+  auto found = co_await ctx.objects().HeadObject(src.bucket, src.key, src_ref);
   if (!found.ok()) co_return found.status();
+  if (found->delete_marker) {
+    if (src_ref.latest()) co_return Status(Code::kNoSuchKey);
+    co_return Status(Code::kInvalidRequest, "The source of a copy request may not specifically "
+                                            "refer to a delete marker by version id.");
+  }
   STRATA_CO_TRY(CheckConditions(ctx, *found, "x-amz-copy-source-"));
   uint64_t first = 0, length = found->size;
   auto range = ctx.Header("x-amz-copy-source-range");
@@ -183,7 +192,12 @@ Task<Status> CompleteMultipartUpload(RequestContext& ctx) {
       .Element("ETag", QuotedEtag(record.etag));
   for (const auto& [algo, value] : record.checksums) x.Element("Checksum" + algo, value);
   if (!record.checksum_type.empty()) x.Element("ChecksumType", record.checksum_type);
-  co_return co_await ctx.SendXml(http::status::ok, x.Finish());
+  auto res = ctx.Response(http::status::ok);
+  co_await SetVersionHeader(ctx, record, res);
+  res.set(http::field::content_type, "application/xml");
+  res.body() = x.Finish();
+  res.prepare_payload();
+  co_return co_await ctx.ex.Send(std::move(res));
 }
 
 Task<Status> AbortMultipartUpload(RequestContext& ctx) {

@@ -98,6 +98,7 @@ void SetObjectHeaders(const RequestContext& ctx, const meta::VersionRecord& rec,
   if (!rec.storage_class.empty() && rec.storage_class != "STANDARD") {
     h.set("x-amz-storage-class", rec.storage_class);
   }
+  if (!rec.tags.empty()) h.set("x-amz-tagging-count", std::to_string(rec.tags.size()));
   // response-* overrides (only on authenticated requests, which all are).
   static constexpr std::pair<std::string_view, std::string_view> kOverrides[] = {
       {"response-content-type", "Content-Type"},
@@ -124,6 +125,7 @@ Task<Status> PutObject(RequestContext& ctx) {
   args.key = ctx.key;
   args.size = length;
   args.headers = std::move(headers);
+  STRATA_CO_ASSIGN_OR_RETURN(args.tags, TagsFromHeader(ctx));
   auto storage_class = ctx.Header("x-amz-storage-class");
   if (!storage_class.empty() && storage_class != "STANDARD") {
     co_return Status(Code::kInvalidStorageClass);
@@ -139,22 +141,30 @@ Task<Status> PutObject(RequestContext& ctx) {
   for (const auto& [algo, value] : record.checksums) {
     if (auto a = ParseChecksumAlgorithm(algo)) res.set(ChecksumHeader(*a), value);
   }
+  co_await SetVersionHeader(ctx, record, res);
   res.content_length(0);
   co_return co_await ctx.ex.Send(std::move(res));
 }
 
 Task<Status> GetObject(RequestContext& ctx, bool head) {
-  if (auto v = ctx.Query("versionId"); v && v->value != "null") {
-    STRATA_CO_TRY(co_await RequireBucket(ctx));
-    co_return Status(Code::kNoSuchVersion);
-  }
+  STRATA_CO_ASSIGN_OR_RETURN(VersionRef ref, RequestedVersion(ctx));
   if (ctx.HasQuery("partNumber")) co_return Status(Code::kNotImplemented);
-  auto found = co_await ctx.objects().HeadObject(ctx.bucket, ctx.key);
+  auto found = co_await ctx.objects().HeadObject(ctx.bucket, ctx.key, ref);
   if (!found.ok()) {
-    if (found.status().code() == Code::kNoSuchKey) STRATA_CO_TRY(co_await RequireBucket(ctx));
+    if (found.status().code() == Code::kNoSuchKey || found.status().code() == Code::kNoSuchVersion) {
+      STRATA_CO_TRY(co_await RequireBucket(ctx));
+    }
     co_return found.status();
   }
   const meta::VersionRecord& rec = *found;
+  if (rec.delete_marker) {
+    // The latest version is a marker: the object is gone (404); a marker named
+    // by id has no bytes to give (405). Either way the client learns it is one.
+    ctx.error_headers.emplace_back("x-amz-delete-marker", "true");
+    ctx.error_headers.emplace_back("x-amz-version-id", S3VersionId(rec));
+    if (!ref.latest()) ctx.error_headers.emplace_back("Last-Modified", FormatHttpDate(rec.mtime));
+    co_return Status(ref.latest() ? Code::kNoSuchKey : Code::kMethodNotAllowed);
+  }
   Status cond = CheckConditions(ctx, rec, "");
   if (cond.code() == Code::kNotModified) {
     auto res = ctx.Response(http::status::not_modified);
@@ -171,6 +181,7 @@ Task<Status> GetObject(RequestContext& ctx, bool head) {
   h.version(11);
   h.set("x-amz-request-id", ctx.request_id);
   SetObjectHeaders(ctx, rec, h);
+  co_await SetVersionHeader(ctx, rec, h);
   uint64_t first = 0, length = rec.size;
   if (range->has_value()) {
     first = (*range)->first;
@@ -205,28 +216,43 @@ Task<Status> GetObject(RequestContext& ctx, bool head) {
 }
 
 Task<Status> DeleteObject(RequestContext& ctx) {
-  if (auto v = ctx.Query("versionId"); v && v->value != "null") {
-    STRATA_CO_TRY(co_await RequireBucket(ctx));
-    co_return Status(Code::kNoSuchVersion);
-  }
+  STRATA_CO_ASSIGN_OR_RETURN(VersionRef ref, RequestedVersion(ctx));
   STRATA_CO_TRY(co_await RequireBucket(ctx));
-  STRATA_CO_TRY(co_await ctx.objects().DeleteObject(ctx.bucket, ctx.key));
-  co_return co_await ctx.SendEmpty(http::status::no_content);
+  STRATA_CO_ASSIGN_OR_RETURN(DeleteResult done,
+                             co_await ctx.objects().DeleteObject(ctx.bucket, ctx.key, ref));
+  auto res = ctx.Response(http::status::no_content);
+  if (done.delete_marker) res.set("x-amz-delete-marker", "true");
+  if (!done.version_id.empty()) res.set("x-amz-version-id", done.version_id);
+  co_return co_await ctx.ex.Send(std::move(res));
 }
 
 Task<Status> CopyObject(RequestContext& ctx) {
   STRATA_CO_ASSIGN_OR_RETURN(CopySource src, ParseCopySource(ctx.Header("x-amz-copy-source")));
-  if (!src.version_id.empty() && src.version_id != "null") co_return Status(Code::kNoSuchVersion);
+  VersionRef src_ref;
+  if (!src.version_id.empty()) {
+    STRATA_CO_ASSIGN_OR_RETURN(src_ref, ParseVersionId(src.version_id));
+  }
+  std::string tagging_directive(ctx.Header("x-amz-tagging-directive"));
+  if (tagging_directive.empty()) tagging_directive = "COPY";
+  if (tagging_directive != "COPY" && tagging_directive != "REPLACE") {
+    co_return Status(Code::kInvalidArgument, "Unknown tagging directive.");
+  }
+  STRATA_CO_ASSIGN_OR_RETURN(meta::StringPairs new_tags, TagsFromHeader(ctx));
   STRATA_CO_TRY(co_await RequireBucket(ctx));
-  auto found = co_await ctx.objects().HeadObject(src.bucket, src.key);
+  auto found = co_await ctx.objects().HeadObject(src.bucket, src.key, src_ref);
   if (!found.ok()) {
-    if (found.status().code() == Code::kNoSuchKey) {
+    if (found.status().code() == Code::kNoSuchKey || found.status().code() == Code::kNoSuchVersion) {
       auto b = co_await ctx.objects().GetBucket(src.bucket);
       if (!b.ok()) co_return b.status();
     }
     co_return found.status();
   }
   meta::VersionRecord source = std::move(*found);
+  if (source.delete_marker) {
+    if (src_ref.latest()) co_return Status(Code::kNoSuchKey);
+    co_return Status(Code::kInvalidRequest, "The source of a copy request may not specifically "
+                                            "refer to a delete marker by version id.");
+  }
   STRATA_CO_TRY(CheckConditions(ctx, source, "x-amz-copy-source-"));
   if (source.size > kMaxSinglePut) {
     co_return Status(Code::kInvalidRequest, "The specified copy source is larger than the maximum "
@@ -237,7 +263,8 @@ Task<Status> CopyObject(RequestContext& ctx) {
   if (directive != "COPY" && directive != "REPLACE") {
     co_return Status(Code::kInvalidArgument, "Unknown metadata directive.");
   }
-  if (src.bucket == ctx.bucket && src.key == ctx.key && directive == "COPY") {
+  // Copying a named version onto its own key restores it: allowed.
+  if (src.bucket == ctx.bucket && src.key == ctx.key && directive == "COPY" && src_ref.latest()) {
     co_return Status(Code::kInvalidRequest,
                      "This copy request is illegal because it is trying to copy an object to "
                      "itself without changing the object's metadata, storage class, website "
@@ -252,6 +279,7 @@ Task<Status> CopyObject(RequestContext& ctx) {
   } else {
     args.headers = source.headers;
   }
+  args.tags = tagging_directive == "REPLACE" ? std::move(new_tags) : source.tags;
   auto body = ObjectBody(ctx.objects(), src.bucket, src.key, source, 0, source.size);
   // The copy's digests are the source's, recomputed on the way: a corrupt
   // read cannot slip through as a good copy.
@@ -287,7 +315,15 @@ Task<Status> CopyObject(RequestContext& ctx) {
   x.Open("CopyObjectResult", kS3Xmlns)
       .Element("LastModified", Iso8601(record.mtime))
       .Element("ETag", QuotedEtag(record.etag));
-  co_return co_await ctx.SendXml(http::status::ok, x.Finish());
+  auto res = ctx.Response(http::status::ok);
+  co_await SetVersionHeader(ctx, record, res);
+  if (!source.null_version || !src_ref.latest()) {
+    res.set("x-amz-copy-source-version-id", S3VersionId(source));
+  }
+  res.set(http::field::content_type, "application/xml");
+  res.body() = x.Finish();
+  res.prepare_payload();
+  co_return co_await ctx.ex.Send(std::move(res));
 }
 
 }  // namespace strata::gw

@@ -32,6 +32,7 @@ Task<Result<std::string>> ObjectLayer::CreateUpload(UploadArgs args) {
   up.initiated = impl_->options.clock->Now();
   up.storage_class = args.storage_class;
   up.headers = std::move(args.headers);
+  up.tags = std::move(args.tags);
   up.checksum_algorithm = args.checksum_algorithm;
   up.checksum_type = args.checksum_type;
   up.k = static_cast<uint8_t>(place.set->k);
@@ -210,9 +211,11 @@ Task<Result<meta::VersionRecord>> ObjectLayer::CompleteUpload(std::string bucket
     record.segments.push_back(seg);
     record.size += seg.size;
   }
+  STRATA_CO_ASSIGN_OR_RETURN(std::string versioning, co_await impl_->Versioning(bucket));
   Placement place = impl_->Place(bucket, key);
   record.version_id = impl_->NewVersionId();
-  record.null_version = true;
+  record.null_version = versioning != kVersioningEnabled;
+  record.tags = up.tags;
   record.mtime = impl_->options.clock->Now();
   record.etag = HexMd5(md5s) + "-" + std::to_string(parts.size());
   record.k = up.k;
@@ -260,7 +263,7 @@ Task<Result<meta::VersionRecord>> ObjectLayer::CompleteUpload(std::string bucket
     impl_->stats.quorum_failures.fetch_add(1, std::memory_order_relaxed);
     co_return Status(Code::kUnavailable, "write quorum not reached");
   }
-  co_await impl_->RemoveSuperseded(place, bucket, key, record.version_id);
+  if (record.null_version) co_await impl_->RemoveSuperseded(place, bucket, key, record.version_id);
   co_return record;
 }
 

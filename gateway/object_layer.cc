@@ -92,13 +92,14 @@ std::string ObjectLayer::Impl::NewVersionId() const {
 
 Task<std::vector<std::optional<std::vector<meta::VersionRecord>>>>
 ObjectLayer::Impl::ReadVersions(const Placement& place, const std::string& bucket,
-                                const std::string& key, const std::vector<bool>& only) {
+                                const std::string& key, const std::vector<bool>& only,
+                                size_t limit) {
   const auto& drives = place.set->drives;
   std::vector<std::optional<std::vector<meta::VersionRecord>>> out(drives.size());
   co_await ParallelEach(drives.size(), [&](size_t i) -> Task<void> {
     if (!only.empty() && !only[i]) co_return;
     if (!drives[i] || !drives[i]->online()) co_return;
-    auto r = co_await drives[i]->GetVersions(bucket, key);
+    auto r = co_await drives[i]->GetVersions(bucket, key, limit);
     if (r.ok()) out[i] = std::move(*r);
   });
   co_return out;
@@ -132,7 +133,8 @@ Task<Status> ObjectLayer::Impl::CommitVersion(const Placement& place, const std:
     });
     co_return Status(Code::kUnavailable, "write quorum not reached");
   }
-  co_await RemoveSuperseded(place, bucket, key, base.version_id);
+  // A null version replaces the older null ones; others keep every version.
+  if (base.null_version) co_await RemoveSuperseded(place, bucket, key, base.version_id);
   co_return Status();
 }
 
@@ -160,7 +162,7 @@ Task<void> ObjectLayer::Impl::RemoveSuperseded(const Placement& place, const std
 
 namespace {
 
-// The newest version at least `quorum` drives hold.
+// The newest version at least `quorum` drives hold (its freshest copy).
 const meta::VersionRecord* ResolveNewest(
     const std::vector<std::optional<std::vector<meta::VersionRecord>>>& per_drive, int quorum) {
   std::map<std::string, std::pair<int, const meta::VersionRecord*>, std::greater<>> counts;
@@ -169,7 +171,7 @@ const meta::VersionRecord* ResolveNewest(
     for (const auto& v : *versions) {
       auto& slot = counts[v.version_id];
       slot.first++;
-      slot.second = &v;
+      slot.second = slot.second ? &Freshest(*slot.second, v) : &v;
     }
   }
   for (const auto& [id, slot] : counts) {
@@ -197,8 +199,14 @@ bool HasPossiblyCommittedNewer(
 
 }  // namespace
 
-Task<Result<meta::VersionRecord>> ObjectLayer::HeadObject(std::string bucket, std::string key) {
+const meta::VersionRecord& Freshest(const meta::VersionRecord& a, const meta::VersionRecord& b) {
+  return b.updated > a.updated ? b : a;
+}
+
+Task<Result<meta::VersionRecord>> ObjectLayer::HeadObject(std::string bucket, std::string key,
+                                                          VersionRef ref) {
   Placement place = impl_->Place(bucket, key);
+  if (!ref.latest()) co_return co_await impl_->HeadVersion(place, bucket, key, ref);
   {
     // Fast path: L = max(k, m + 1) drives agreeing on their newest version
     // settle it, as in a listing (see docs/ARCHITECTURE.md): the version is on
@@ -217,7 +225,9 @@ Task<Result<meta::VersionRecord>> ObjectLayer::HeadObject(std::string bucket, st
       }
     }
     if (picked == want && want < place.n()) {
-      auto some = co_await impl_->ReadVersions(place, bucket, key, pick);
+      // Only the newest version of each: O(1) however many versions (or
+      // tombstones of removed ones) the key has.
+      auto some = co_await impl_->ReadVersions(place, bucket, key, pick, 1);
       // Agreement is on the newest version id, or on there being none (an
       // acknowledged version would be on at least one of these drives).
       const meta::VersionRecord* first = nullptr;
@@ -232,13 +242,12 @@ Task<Result<meta::VersionRecord>> ObjectLayer::HeadObject(std::string bucket, st
           first = &some[i]->front();
         } else if (some[i]->front().version_id != first->version_id) {
           agree = false;
+        } else {
+          first = &Freshest(*first, some[i]->front());
         }
       }
       if (answered == want && empty == want) co_return Status(Code::kNoSuchKey);
-      if (answered == want && empty == 0 && agree) {
-        if (first->delete_marker) co_return Status(Code::kNoSuchKey);
-        co_return *first;
-      }
+      if (answered == want && empty == 0 && agree) co_return *first;
     }
   }
   auto per_drive = co_await impl_->ReadVersions(place, bucket, key);
@@ -259,32 +268,8 @@ Task<Result<meta::VersionRecord>> ObjectLayer::HeadObject(std::string bucket, st
       co_return Status(Code::kUnavailable, "read quorum not available for the newest version");
     }
   }
-  if (!newest || newest->delete_marker) co_return Status(Code::kNoSuchKey);
+  if (!newest) co_return Status(Code::kNoSuchKey);
   co_return *newest;
-}
-
-Task<Status> ObjectLayer::DeleteObject(std::string bucket, std::string key) {
-  Placement place = impl_->Place(bucket, key);
-  const auto& drives = place.set->drives;
-  std::vector<bool> done(drives.size(), false);
-  co_await ParallelEach(drives.size(), [&](size_t i) -> Task<void> {
-    if (!drives[i] || !drives[i]->online()) co_return;
-    auto versions = co_await drives[i]->GetVersions(bucket, key);
-    if (!versions.ok()) co_return;
-    if (versions->empty()) {
-      done[i] = true;
-      co_return;
-    }
-    DriveTxn txn;
-    for (auto& v : *versions) txn.delete_versions.push_back({bucket, key, std::move(v)});
-    done[i] = (co_await drives[i]->Apply(std::move(txn))).ok();
-  });
-  int count = static_cast<int>(std::count(done.begin(), done.end(), true));
-  if (count < Impl::WriteQuorum(*place.set)) {
-    impl_->stats.quorum_failures.fetch_add(1, std::memory_order_relaxed);
-    co_return Status(Code::kUnavailable, "write quorum not reached");
-  }
-  co_return Status();
 }
 
 // ---- Buckets -------------------------------------------------------------------
@@ -315,7 +300,8 @@ Task<Result<meta::BucketRecord>> ObjectLayer::GetBucket(std::string name) {
     auto r = co_await d.GetBucket(name);
     if (r.ok()) {
       ++found;
-      if (!record) record = std::move(*r);
+      // The latest change wins: a drive may have missed one while offline.
+      if (!record || r->updated > record->updated) record = std::move(*r);
     } else if (r.status().code() == Code::kNoSuchBucket) {
       ++missing;
     }
@@ -359,11 +345,12 @@ Task<Status> ObjectLayer::CreateBucket(std::string name, std::string region) {
 
 Task<Status> ObjectLayer::DeleteBucket(std::string name) {
   STRATA_CO_TRY(co_await GetBucket(name));
-  ListArgs list;
+  // Any version or delete marker keeps the bucket.
+  ListVersionsArgs list;
   list.bucket = name;
   list.max_keys = 1;
-  STRATA_CO_ASSIGN_OR_RETURN(auto objects, co_await ListObjects(list));
-  if (!objects.objects.empty() || !objects.common_prefixes.empty()) {
+  STRATA_CO_ASSIGN_OR_RETURN(auto objects, co_await ListObjectVersions(list));
+  if (!objects.versions.empty() || !objects.common_prefixes.empty()) {
     co_return Status(Code::kBucketNotEmpty);
   }
   ListUploadsArgs uploads;
@@ -383,6 +370,61 @@ Task<Status> ObjectLayer::DeleteBucket(std::string name) {
   });
   if (ok == 0) co_return Status(Code::kUnavailable, "no drive answered");
   co_return Status();
+}
+
+namespace {
+
+// Applies `op` to the bucket record on every online drive; quorum in every set.
+Task<Status> UpdateBucketEverywhere(ObjectLayer::Impl& impl, DriveTxn::UpdateBucket op) {
+  bool quorum = true, missing = false;
+  for (const auto& pool : impl.options.pools) {
+    for (const auto& set : pool.sets) {
+      std::vector<bool> ok(set.drives.size(), false);
+      co_await ParallelEach(set.drives.size(), [&](size_t i) -> Task<void> {
+        if (!set.drives[i] || !set.drives[i]->online()) co_return;
+        DriveTxn txn;
+        txn.update_buckets.push_back(op);
+        Status st = co_await set.drives[i]->Apply(std::move(txn));
+        ok[i] = st.ok();
+        if (st.code() == Code::kNoSuchBucket) missing = true;
+      });
+      if (std::count(ok.begin(), ok.end(), true) < ObjectLayer::Impl::WriteQuorum(set)) {
+        quorum = false;
+      }
+    }
+  }
+  {
+    std::unique_lock lock(impl.bucket_mu);
+    impl.bucket_cache.erase(op.name);
+  }
+  if (!quorum) {
+    impl.stats.quorum_failures.fetch_add(1, std::memory_order_relaxed);
+    co_return Status(missing ? Code::kNoSuchBucket : Code::kUnavailable,
+                     "write quorum not reached");
+  }
+  co_return Status();
+}
+
+}  // namespace
+
+Task<Status> ObjectLayer::SetBucketVersioning(std::string name, std::string state) {
+  if (state != kVersioningEnabled && state != kVersioningSuspended) {
+    co_return Status(Code::kInvalidArgument, "bad versioning state");
+  }
+  DriveTxn::UpdateBucket op;
+  op.name = std::move(name);
+  op.versioning = std::move(state);
+  op.updated = impl_->options.clock->Now();
+  co_return co_await UpdateBucketEverywhere(*impl_, std::move(op));
+}
+
+Task<Status> ObjectLayer::SetBucketConfig(std::string name, std::string entry,
+                                          std::optional<std::string> value) {
+  DriveTxn::UpdateBucket op;
+  op.name = std::move(name);
+  op.config.emplace_back(std::move(entry), std::move(value));
+  op.updated = impl_->options.clock->Now();
+  co_return co_await UpdateBucketEverywhere(*impl_, std::move(op));
 }
 
 Task<Result<std::vector<meta::BucketRecord>>> ObjectLayer::ListBuckets() {

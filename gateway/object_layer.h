@@ -79,6 +79,52 @@ struct PutObjectArgs {
   std::optional<uint64_t> size;  // known length, when the request tells it
   std::vector<std::pair<std::string, std::string>> headers;  // stored metadata
   std::string storage_class = "STANDARD";
+  meta::StringPairs tags;
+};
+
+// Which version of a key a request names.
+struct VersionRef {
+  enum class Kind { kLatest, kNull, kId };
+  Kind kind = Kind::kLatest;
+  std::string id;  // raw internal id, for kId
+
+  static VersionRef Latest() { return {}; }
+  bool latest() const { return kind == Kind::kLatest; }
+};
+// A versionId parameter: "null" or the 32 hex digits S3VersionId shows;
+// InvalidArgument ("Invalid version id specified") otherwise.
+Result<VersionRef> ParseVersionId(std::string_view s3_version_id);
+// What S3 shows as a record's version id: "null" or 32 hex digits.
+std::string S3VersionId(const meta::VersionRecord& record);
+
+// Bucket versioning states as the bucket record stores them.
+inline constexpr std::string_view kVersioningEnabled = "Enabled";
+inline constexpr std::string_view kVersioningSuspended = "Suspended";
+
+struct DeleteResult {
+  bool delete_marker = false;  // a marker was made, or the removed version was one
+  std::string version_id;      // S3 form; empty when the bucket was never versioned
+};
+
+struct ListVersionsArgs {
+  std::string bucket, prefix, delimiter;
+  std::string key_marker;
+  VersionRef version_marker;  // with key_marker: resume after this version of it
+  size_t max_keys = 1000;
+};
+
+struct ListedVersion {
+  std::string key;
+  meta::VersionRecord record;  // delete markers included
+  bool is_latest = false;
+};
+
+struct ListVersionsResult {
+  std::vector<ListedVersion> versions;
+  std::vector<std::string> common_prefixes;  // in key order, among the versions
+  bool truncated = false;
+  std::string next_key_marker;
+  std::string next_version_marker;  // S3 form; empty after a common prefix
 };
 
 struct ListArgs {
@@ -96,6 +142,7 @@ struct ListResult {
 struct UploadArgs {
   std::string bucket, key;
   std::vector<std::pair<std::string, std::string>> headers;
+  meta::StringPairs tags;
   std::string storage_class = "STANDARD";
   std::string checksum_algorithm;  // "" or e.g. "CRC32"
   std::string checksum_type;
@@ -128,17 +175,39 @@ class ObjectLayer {
   Task<Result<meta::BucketRecord>> GetBucket(std::string name);
   Task<Status> DeleteBucket(std::string name);
   Task<Result<std::vector<meta::BucketRecord>>> ListBuckets();
+  // "", "Enabled" or "Suspended" (cached: cheap on the request path).
+  Task<Result<std::string>> BucketVersioning(std::string name);
+  // "Enabled" or "Suspended"; anything else is the caller's bug (kInvalidArgument).
+  Task<Status> SetBucketVersioning(std::string name, std::string state);
+  // Sets (or with nullopt erases) one configuration entry of the bucket, e.g.
+  // "tagging". Field by field on every drive: concurrent changes of other
+  // fields are kept.
+  Task<Status> SetBucketConfig(std::string name, std::string entry,
+                               std::optional<std::string> value);
 
   Task<Result<meta::VersionRecord>> PutObject(PutObjectArgs args, BodySource& body,
                                               FinishWrite finish);
-  // The newest live version; kNoSuchKey when none (or a delete marker).
-  Task<Result<meta::VersionRecord>> HeadObject(std::string bucket, std::string key);
+  // The version `ref` names. Latest: the newest version, which may be a
+  // delete marker (record.delete_marker: the caller answers NoSuchKey, or
+  // MethodNotAllowed for a marker named by id); kNoSuchKey when the key has
+  // no version. kNoSuchVersion when a named version does not exist.
+  Task<Result<meta::VersionRecord>> HeadObject(std::string bucket, std::string key,
+                                               VersionRef ref = VersionRef::Latest());
   // Streams object bytes [offset, offset+length) of `record` (from HeadObject).
   Task<Status> ReadObject(std::string bucket, std::string key, meta::VersionRecord record,
                           uint64_t offset, uint64_t length, BodySink& sink);
-  // Removes every version of the key (unversioned buckets). OK when absent.
-  Task<Status> DeleteObject(std::string bucket, std::string key);
+  // As S3's DeleteObject: with a version, removes that version for good
+  // (records and shards; OK when absent); without one, adds a delete marker
+  // in a versioned bucket (a null one when Suspended) or removes the object
+  // in a bucket that was never versioned.
+  Task<Result<DeleteResult>> DeleteObject(std::string bucket, std::string key,
+                                          VersionRef ref = VersionRef::Latest());
   Task<Result<ListResult>> ListObjects(ListArgs args);
+  Task<Result<ListVersionsResult>> ListObjectVersions(ListVersionsArgs args);
+  // Replaces the tags of the version `ref` names (in place: no new version);
+  // returns the updated record. MethodNotAllowed on a delete marker.
+  Task<Result<meta::VersionRecord>> SetObjectTags(std::string bucket, std::string key,
+                                                  VersionRef ref, meta::StringPairs tags);
 
   // Multipart uploads.
   Task<Result<std::string>> CreateUpload(UploadArgs args);

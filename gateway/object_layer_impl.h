@@ -56,6 +56,9 @@ struct ObjectLayer::Impl {
                              const std::string& key, const meta::VersionRecord& base,
                              const WrittenData& data);
 
+  // The bucket's versioning state ("", "Enabled", "Suspended").
+  Task<Result<std::string>> Versioning(const std::string& bucket);
+
   // Removes shard files that no record references (a refused or failed write).
   Task<void> DiscardData(const Placement& place, const WrittenData& data);
 
@@ -68,8 +71,27 @@ struct ObjectLayer::Impl {
   // With `only` non-empty, just the drives at those positions are asked.
   Task<std::vector<std::optional<std::vector<meta::VersionRecord>>>> ReadVersions(
       const Placement& place, const std::string& bucket, const std::string& key,
-      const std::vector<bool>& only = {});
+      const std::vector<bool>& only = {}, size_t limit = 0);
+
+  // Per drive position: the drive's copy of one version; nullopt when the
+  // drive did not answer, an empty record id when it does not hold it.
+  Task<std::vector<std::optional<meta::VersionRecord>>> ReadVersion(const Placement& place,
+                                                                     const std::string& bucket,
+                                                                     const std::string& key,
+                                                                     const std::string& id);
+
+  // HeadObject of a named version (null or an id).
+  Task<Result<meta::VersionRecord>> HeadVersion(const Placement& place, const std::string& bucket,
+                                                const std::string& key, const VersionRef& ref);
+
+  // Writes a delete marker (null when `null_version`) as a new version.
+  Task<Result<meta::VersionRecord>> PutDeleteMarker(const Placement& place,
+                                                    const std::string& bucket,
+                                                    const std::string& key, bool null_version);
 };
+
+// Of several drives' copies of one version, the one changed last (tags...).
+const meta::VersionRecord& Freshest(const meta::VersionRecord& a, const meta::VersionRecord& b);
 
 // Objects we compare with ETag math.
 std::string HexMd5(std::string_view data);

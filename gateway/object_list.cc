@@ -73,7 +73,12 @@ Task<Result<ListResult>> ObjectLayer::ListObjects(ListArgs args) {
     co_await ParallelEach(streams.size(), [&](size_t i) -> Task<void> {
       DriveStream& s = streams[i];
       if (s.HasFront() || !s.more || s.failed) co_return;
-      server::ListRequest req{args.bucket, args.prefix, args.delimiter, s.last, page};
+      server::ListRequest req;
+      req.bucket = args.bucket;
+      req.prefix = args.prefix;
+      req.delimiter = args.delimiter;
+      req.start_after = s.last;
+      req.max_entries = page;
       auto r = co_await s.drive->ListLatest(std::move(req));
       if (!r.ok()) {
         s.failed = true;
@@ -145,7 +150,9 @@ Task<Result<ListResult>> ObjectLayer::ListObjects(ListArgs args) {
         last_emitted = key;
       } else {
         auto head = co_await HeadObject(args.bucket, key);
-        if (head.ok()) {
+        if (head.ok() && head->delete_marker) {
+          // Its newest version is a delete marker: not listed.
+        } else if (head.ok()) {
           result.objects.emplace_back(key, std::move(*head));
           ++emitted;
           last_emitted = key;

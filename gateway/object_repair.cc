@@ -101,7 +101,10 @@ Task<Result<BelowQuorumReport>> ObjectLayer::RemoveBelowQuorum(SysTime written_b
           co_await ParallelEach(streams.size(), [&](size_t i) -> Task<void> {
             Stream& s = streams[i];
             if (s.HasFront() || !s.more) co_return;
-            server::ListRequest req{bucket.name, "", "", s.last, kPage};
+            server::ListRequest req;
+            req.bucket = bucket.name;
+            req.start_after = s.last;
+            req.max_entries = kPage;
             auto r = co_await s.drive->ListLatest(std::move(req));
             if (!r.ok()) {
               failed = true;

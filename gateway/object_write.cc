@@ -149,12 +149,14 @@ Task<Result<WrittenData>> ObjectLayer::Impl::WriteData(const Placement& place,
 
 Task<Result<meta::VersionRecord>> ObjectLayer::PutObject(PutObjectArgs args, BodySource& body,
                                                          FinishWrite finish) {
+  STRATA_CO_ASSIGN_OR_RETURN(std::string versioning, co_await impl_->Versioning(args.bucket));
   Placement place = impl_->Place(args.bucket, args.key);
   STRATA_CO_ASSIGN_OR_RETURN(WrittenData data,
                              co_await impl_->WriteData(place, args.size, body, true));
   meta::VersionRecord record;
   record.version_id = impl_->NewVersionId();
-  record.null_version = true;
+  record.null_version = versioning != kVersioningEnabled;
+  record.tags = std::move(args.tags);
   record.mtime = impl_->options.clock->Now();
   record.size = data.size;
   record.k = static_cast<uint8_t>(place.set->k);

@@ -26,8 +26,7 @@ constexpr std::string_view kSubresources[] = {
     "accelerate", "acl", "analytics", "attributes", "cors", "encryption", "intelligent-tiering",
     "inventory", "legal-hold", "lifecycle", "logging", "metrics", "notification", "object-lock",
     "ownershipControls", "policy", "policyStatus", "publicAccessBlock", "replication",
-    "requestPayment", "restore", "retention", "select", "tagging", "torrent", "website",
-    "versions", "session"};
+    "requestPayment", "restore", "retention", "select", "torrent", "website", "session"};
 
 Task<Status> Route(RequestContext& ctx) {
   const auto method = ctx.req().method();
@@ -39,17 +38,28 @@ Task<Status> Route(RequestContext& ctx) {
     co_return Status(Code::kMethodNotAllowed);
   }
   if (ctx.key.empty()) {
+    if (ctx.HasQuery("tagging")) {
+      if (method == http::verb::get) co_return co_await GetBucketTagging(ctx);
+      if (method == http::verb::put) co_return co_await PutBucketTagging(ctx);
+      if (method == http::verb::delete_) co_return co_await DeleteBucketTagging(ctx);
+      co_return Status(Code::kMethodNotAllowed);
+    }
+    if (ctx.HasQuery("versions") && method != http::verb::get) {
+      co_return Status(Code::kMethodNotAllowed);
+    }
     switch (method) {
       case http::verb::put:
-        if (ctx.HasQuery("versioning")) co_return Status(Code::kNotImplemented);
+        if (ctx.HasQuery("versioning")) co_return co_await PutBucketVersioning(ctx);
         co_return co_await CreateBucket(ctx);
       case http::verb::head:
         co_return co_await HeadBucket(ctx);
       case http::verb::delete_:
+        if (ctx.HasQuery("versioning")) co_return Status(Code::kMethodNotAllowed);
         co_return co_await DeleteBucket(ctx);
       case http::verb::get:
         if (ctx.HasQuery("location")) co_return co_await GetBucketLocation(ctx);
         if (ctx.HasQuery("versioning")) co_return co_await GetBucketVersioning(ctx);
+        if (ctx.HasQuery("versions")) co_return co_await ListObjectVersions(ctx);
         if (ctx.HasQuery("uploads")) co_return co_await ListMultipartUploads(ctx);
         if (auto lt = ctx.Query("list-type")) {
           if (lt->value != "2") co_return Status(Code::kInvalidArgument, "Invalid list-type");
@@ -64,6 +74,15 @@ Task<Status> Route(RequestContext& ctx) {
     }
   }
   STRATA_CO_TRY(ValidateKey(ctx.key));
+  if (ctx.HasQuery("versions") || ctx.HasQuery("versioning")) {
+    co_return Status(Code::kMethodNotAllowed);
+  }
+  if (ctx.HasQuery("tagging")) {
+    if (method == http::verb::get) co_return co_await GetObjectTagging(ctx);
+    if (method == http::verb::put) co_return co_await PutObjectTagging(ctx);
+    if (method == http::verb::delete_) co_return co_await DeleteObjectTagging(ctx);
+    co_return Status(Code::kMethodNotAllowed);
+  }
   bool copy = !ctx.Header("x-amz-copy-source").empty();
   switch (method) {
     case http::verb::put:
@@ -155,6 +174,7 @@ Task<void> S3Service::Handle(Exchange& exchange) {
   }
   const ErrorInfo& info = LookupError(status.code());
   auto res = ctx.Response(static_cast<http::status>(info.http_status));
+  for (const auto& [name, value] : ctx.error_headers) res.set(name, value);
   std::string resource(exchange.request().target().substr(
       0, exchange.request().target().find('?')));
   if (info.http_status == 304 || exchange.request().method() == http::verb::head) {

@@ -7,6 +7,7 @@
 #include <rocksdb/iterator.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/write_batch_with_index.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
@@ -115,10 +116,40 @@ struct BoundedRead {
 // ---------------------------------------------------------------- Batch
 
 void MetaStore::Batch::Put(std::string key, std::string value) {
-  ops_.push_back(Op{false, std::move(key), std::move(value)});
+  ops_.push_back(Op{Kind::kPut, std::move(key), std::move(value), {}});
 }
 
-void MetaStore::Batch::Delete(std::string key) { ops_.push_back(Op{true, std::move(key), {}}); }
+void MetaStore::Batch::Delete(std::string key) {
+  ops_.push_back(Op{Kind::kDelete, std::move(key), {}, {}});
+}
+
+void MetaStore::Batch::UpdateVersion(std::string_view bucket, std::string_view key,
+                                     std::string_view version_id,
+                                     std::function<Status(VersionRecord&)> fn) {
+  if (!Check("bucket", bucket) || !Check("key", key)) return;
+  std::string k = keys::VersionKey(bucket, key, version_id);
+  RawUpdate raw = [k, fn = std::move(fn)](std::optional<std::string>& value) -> Status {
+    if (!value) return Status(Code::kNotFound, "no such version");
+    STRATA_ASSIGN_OR_RETURN(VersionRecord record, DecodeVersionAt(k, *value));
+    STRATA_TRY(fn(record));
+    value = Encode(record);
+    return Status();
+  };
+  ops_.push_back(Op{Kind::kUpdate, std::move(k), {}, std::move(raw)});
+}
+
+void MetaStore::Batch::UpdateBucket(std::string_view name,
+                                    std::function<Status(BucketRecord&)> fn) {
+  if (!Check("bucket", name)) return;
+  RawUpdate raw = [fn = std::move(fn)](std::optional<std::string>& value) -> Status {
+    if (!value) return Status(Code::kNoSuchBucket);
+    STRATA_ASSIGN_OR_RETURN(BucketRecord record, DecodeBucket(*value));
+    STRATA_TRY(fn(record));
+    value = Encode(record);
+    return Status();
+  };
+  ops_.push_back(Op{Kind::kUpdate, keys::BucketKey(name), {}, std::move(raw)});
+}
 
 bool MetaStore::Batch::Check(std::string_view what, std::string_view s) {
   if (!keys::HasNul(s)) return true;
@@ -217,8 +248,11 @@ struct MetaStore::Impl {
 
   // The committer: takes everything queued, writes it as one synced batch,
   // then reports to every submitter. Exits once stopping and drained.
+  // Updates read through the group's pending writes (the index of
+  // `merged`), and a batch that fails rolls back to its save point.
   void Run() {
     std::deque<Pending> group;
+    std::vector<Status> verdicts;
     for (;;) {
       {
         std::unique_lock lock(mu);
@@ -226,33 +260,62 @@ struct MetaStore::Impl {
         if (queue.empty()) return;
         group.swap(queue);
       }
-      rocksdb::WriteBatch merged;
-      rocksdb::Status merge_status;
-      for (const Pending& p : group) {
-        if (!p.batch.error_.empty()) continue;
-        for (const Batch::Op& op : p.batch.ops_) {
-          merge_status = op.is_delete ? merged.Delete(op.key) : merged.Put(op.key, op.value);
-          if (!merge_status.ok()) break;
+      rocksdb::WriteBatchWithIndex merged(rocksdb::BytewiseComparator(), 0,
+                                          /*overwrite_key=*/true);
+      verdicts.assign(group.size(), Status());
+      for (size_t i = 0; i < group.size(); ++i) {
+        const Batch& batch = group[i].batch;
+        if (!batch.error_.empty()) {
+          verdicts[i] = Status(Code::kInvalidArgument, batch.error_);
+          continue;
         }
-        if (!merge_status.ok()) break;
+        merged.SetSavePoint();
+        verdicts[i] = ApplyOps(batch, merged);
+        if (verdicts[i].ok()) {
+          merged.PopSavePoint().PermitUncheckedError();
+        } else {
+          merged.RollbackToSavePoint().PermitUncheckedError();
+        }
       }
-      Status status = FromRocks(merge_status, "write");
-      if (status.ok() && merged.Count() > 0) {
+      Status status;
+      if (merged.GetWriteBatch()->Count() > 0) {
         rocksdb::WriteOptions wo;
         wo.sync = true;
-        status = FromRocks(db->Write(wo, &merged), "write");
+        status = FromRocks(db->Write(wo, merged.GetWriteBatch()), "write");
         writes.fetch_add(1, std::memory_order_relaxed);
       }
-      for (Pending& p : group) {
-        if (!p.batch.error_.empty()) {
-          p.done(Status(Code::kInvalidArgument, p.batch.error_));
-        } else {
-          p.done(status);
-        }
+      for (size_t i = 0; i < group.size(); ++i) {
+        group[i].done(verdicts[i].ok() ? status : verdicts[i]);
         batches.fetch_add(1, std::memory_order_relaxed);
       }
       group.clear();
     }
+  }
+
+  Status ApplyOps(const Batch& batch, rocksdb::WriteBatchWithIndex& merged) {
+    for (const Batch::Op& op : batch.ops_) {
+      rocksdb::Status s;
+      switch (op.kind) {
+        case Batch::Kind::kPut:
+          s = merged.Put(op.key, op.value);
+          break;
+        case Batch::Kind::kDelete:
+          s = merged.Delete(op.key);
+          break;
+        case Batch::Kind::kUpdate: {
+          std::string current;
+          s = merged.GetFromBatchAndDB(db.get(), rocksdb::ReadOptions(), op.key, &current);
+          if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "read for update");
+          std::optional<std::string> value;
+          if (s.ok()) value = std::move(current);
+          STRATA_TRY(op.update(value));
+          s = value ? merged.Put(op.key, *value) : merged.Delete(op.key);
+          break;
+        }
+      }
+      if (!s.ok()) return FromRocks(s, "write");
+    }
+    return Status();
   }
 
   Result<std::string> Get(const std::string& key, std::string_view what) {
@@ -306,9 +369,10 @@ struct MetaStore::Impl {
   }
 };
 
-// ---------------------------------------------------------------- LatestCursor
+// ---------------------------------------------------------------- Cursors
 
 MetaStore::LatestCursor::~LatestCursor() = default;
+MetaStore::VersionCursor::~VersionCursor() = default;
 
 namespace {
 
@@ -386,6 +450,98 @@ class LatestCursorImpl final : public MetaStore::LatestCursor {
 class RefusedCursor final : public MetaStore::LatestCursor {
  public:
   void Seek(std::string_view) override {}
+  bool Valid() const override { return false; }
+  std::string_view key() const override { return {}; }
+  const VersionRecord& record() const override { return record_; }
+  void Next() override {}
+  Status status() const override { return HasNulError("bucket"); }
+
+ private:
+  VersionRecord record_;
+};
+
+// Every version of a bucket, in index order.
+class VersionCursorImpl final : public MetaStore::VersionCursor {
+ public:
+  VersionCursorImpl(rocksdb::DB* db, std::string_view bucket)
+      : bucket_(bucket),
+        prefix_(keys::VersionBucketPrefix(bucket)),
+        read_(keys::PrefixSuccessor(prefix_)) {
+    it_.reset(db->NewIterator(read_.options));
+  }
+
+  void Seek(std::string_view key) override {
+    size_t nul = key.find('\0');
+    std::string target = prefix_;
+    target += key.substr(0, nul);
+    // No stored key holds a NUL: the first key >= "a\0..." follows "a".
+    if (nul != std::string_view::npos) target.push_back('\x01');
+    it_->Seek(target);
+    Load();
+  }
+
+  void SeekAfter(std::string_view key, std::string_view version_id) override {
+    if (keys::HasNul(key)) return Seek(key);
+    std::string target = keys::VersionKey(bucket_, key, version_id);
+    it_->Seek(target);
+    if (it_->Valid() && View(it_->key()) == target) it_->Next();
+    Load();
+  }
+
+  void SkipPrefix(std::string_view prefix) override {
+    std::string next = keys::PrefixSuccessor(prefix_ + std::string(prefix));
+    if (next.empty()) {
+      valid_ = false;
+      return;
+    }
+    it_->Seek(next);
+    Load();
+  }
+
+  bool Valid() const override { return valid_; }
+  std::string_view key() const override { return key_; }
+  const VersionRecord& record() const override { return record_; }
+  void Next() override {
+    if (!valid_) return;
+    it_->Next();
+    Load();
+  }
+  Status status() const override { return status_; }
+
+ private:
+  void Load() {
+    valid_ = false;
+    if (!it_->Valid()) {
+      status_ = FromRocks(it_->status(), "list");
+      return;
+    }
+    std::string_view encoded = View(it_->key());
+    auto record = DecodeVersionAt(encoded, View(it_->value()));
+    if (!record.ok() || !StartsWith(it_->key(), prefix_)) {
+      status_ = record.ok() ? Status(Code::kCorruption, "version key outside its bucket")
+                            : record.status();
+      return;
+    }
+    key_ = std::string(keys::ParseVersionKey(encoded)->key);
+    record_ = std::move(*record);
+    valid_ = true;
+  }
+
+  std::string bucket_;
+  std::string prefix_;
+  BoundedRead read_;
+  std::unique_ptr<rocksdb::Iterator> it_;
+  bool valid_ = false;
+  std::string key_;
+  VersionRecord record_;
+  Status status_;
+};
+
+class RefusedVersionCursor final : public MetaStore::VersionCursor {
+ public:
+  void Seek(std::string_view) override {}
+  void SeekAfter(std::string_view, std::string_view) override {}
+  void SkipPrefix(std::string_view) override {}
   bool Valid() const override { return false; }
   std::string_view key() const override { return {}; }
   const VersionRecord& record() const override { return record_; }
@@ -475,9 +631,20 @@ Result<bool> MetaStore::BucketHasAnything(std::string_view bucket) {
 }
 
 Result<std::vector<VersionRecord>> MetaStore::GetVersions(std::string_view bucket,
-                                                          std::string_view key) {
+                                                          std::string_view key, size_t limit) {
   if (keys::HasNul(bucket) || keys::HasNul(key)) return HasNulError("bucket or key");
-  return impl_->Collect<VersionRecord>(keys::VersionKeyPrefix(bucket, key), DecodeVersionAt);
+  std::vector<VersionRecord> out;
+  STRATA_TRY(impl_->Scan(keys::VersionKeyPrefix(bucket, key),
+                         [&](std::string_view k, std::string_view v, Status* st) {
+                           auto record = DecodeVersionAt(k, v);
+                           if (!record.ok()) {
+                             *st = record.status();
+                             return false;
+                           }
+                           out.push_back(std::move(*record));
+                           return limit == 0 || out.size() < limit;
+                         }));
+  return out;
 }
 
 Result<VersionRecord> MetaStore::GetVersion(std::string_view bucket, std::string_view key,
@@ -530,6 +697,11 @@ bool MetaStore::HasDataRef(std::string_view data_id) {
 std::unique_ptr<MetaStore::LatestCursor> MetaStore::NewLatestCursor(std::string_view bucket) {
   if (keys::HasNul(bucket)) return std::make_unique<RefusedCursor>();
   return std::make_unique<LatestCursorImpl>(impl_->db.get(), bucket);
+}
+
+std::unique_ptr<MetaStore::VersionCursor> MetaStore::NewVersionCursor(std::string_view bucket) {
+  if (keys::HasNul(bucket)) return std::make_unique<RefusedVersionCursor>();
+  return std::make_unique<VersionCursorImpl>(impl_->db.get(), bucket);
 }
 
 Result<std::vector<UploadRecord>> MetaStore::ListUploads(std::string_view bucket,

@@ -81,14 +81,29 @@ class MetaStore {
                     std::string_view data_id_to_unref);
     void PutSys(std::string_view name, std::string_view value);
 
+    // Read-modify-write, run by the committer against the record as it is at
+    // commit time (earlier operations of the same group included), so updates
+    // of one record never interleave. `fn` may refuse with a Status: then this
+    // whole batch fails with it and nothing of it is written (other batches
+    // of the group are not affected). kNotFound when the record is absent.
+    // `fn` runs on the committer thread: keep it short and self-contained.
+    void UpdateVersion(std::string_view bucket, std::string_view key, std::string_view version_id,
+                       std::function<Status(VersionRecord&)> fn);
+    void UpdateBucket(std::string_view name, std::function<Status(BucketRecord&)> fn);
+
     bool empty() const { return ops_.empty() && error_.empty(); }
 
    private:
     friend class MetaStore;
+    enum class Kind { kPut, kDelete, kUpdate };
+    // kUpdate: `update` gets the current value (nullopt when absent) and
+    // leaves the new one (nullopt deletes).
+    using RawUpdate = std::function<Status(std::optional<std::string>&)>;
     struct Op {
-      bool is_delete = false;
+      Kind kind = Kind::kPut;
       std::string key;
       std::string value;
+      RawUpdate update;
     };
     void Put(std::string key, std::string value);
     void Delete(std::string key);
@@ -113,8 +128,11 @@ class MetaStore {
   Result<BucketRecord> GetBucket(std::string_view name);    // kNoSuchBucket when absent
   Result<std::vector<BucketRecord>> ListBuckets();          // by name
   Result<bool> BucketHasAnything(std::string_view bucket);  // any version or upload
-  // Newest first; empty when the key has none.
-  Result<std::vector<VersionRecord>> GetVersions(std::string_view bucket, std::string_view key);
+  // Newest first; empty when the key has none. limit 0 = all. The newest
+  // versions come first in the index, so a small limit costs O(1) however
+  // many versions (or tombstones of removed ones) the key has.
+  Result<std::vector<VersionRecord>> GetVersions(std::string_view bucket, std::string_view key,
+                                                 size_t limit = 0);
   Result<VersionRecord> GetVersion(std::string_view bucket, std::string_view key,
                                    std::string_view version_id);  // kNotFound
   Result<std::string> GetInline(std::string_view bucket, std::string_view key,
@@ -144,6 +162,28 @@ class MetaStore {
   };
   // Unpositioned: call Seek first ("" for the first key).
   std::unique_ptr<LatestCursor> NewLatestCursor(std::string_view bucket);
+
+  // A cursor over every version of one bucket: keys in byte order, each
+  // key's versions newest first. One snapshot, taken at creation. Not
+  // thread-safe.
+  class VersionCursor {
+   public:
+    virtual ~VersionCursor();
+    // To the newest version of the first key >= key.
+    virtual void Seek(std::string_view key) = 0;
+    // To the first version after (key, version_id) in listing order: an older
+    // version of `key`, or the next key.
+    virtual void SeekAfter(std::string_view key, std::string_view version_id) = 0;
+    // To the first version of the first key that does not start with `prefix`
+    // and sorts after it (skips a rolled-up common prefix).
+    virtual void SkipPrefix(std::string_view prefix) = 0;
+    virtual bool Valid() const = 0;
+    virtual std::string_view key() const = 0;
+    virtual const VersionRecord& record() const = 0;
+    virtual void Next() = 0;
+    virtual Status status() const = 0;
+  };
+  std::unique_ptr<VersionCursor> NewVersionCursor(std::string_view bucket);
 
   // Uploads of a bucket whose key starts with `prefix`, in (key, upload_id)
   // order, after (key_marker, upload_id_marker) as S3 defines it: with an

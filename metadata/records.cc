@@ -28,16 +28,17 @@ constexpr uint32_t kPartNumber = 1, kSize = 2, kEtag = 3, kDataId = 4, kBlockSiz
 namespace version_tag {
 constexpr uint32_t kVersionId = 1, kNullVersion = 2, kDeleteMarker = 3, kMtime = 4, kSize = 5,
                    kEtag = 6, kK = 7, kM = 8, kShardIndex = 9, kInlineData = 10, kStorageClass = 11,
-                   kHeader = 12, kChecksum = 13, kChecksumType = 14, kSegment = 15, kExt = 16;
+                   kHeader = 12, kChecksum = 13, kChecksumType = 14, kSegment = 15, kExt = 16,
+                   kTag = 17, kUpdated = 18;
 }
 namespace bucket_tag {
 constexpr uint32_t kName = 1, kCreated = 2, kRegion = 3, kVersioning = 4, kObjectLock = 5,
-                   kConfig = 6;
+                   kConfig = 6, kUpdated = 7;
 }
 namespace upload_tag {
 constexpr uint32_t kUploadId = 1, kBucket = 2, kKey = 3, kInitiated = 4, kStorageClass = 5,
                    kHeader = 6, kChecksumAlgorithm = 7, kChecksumType = 8, kK = 9, kM = 10,
-                   kExt = 11;
+                   kExt = 11, kTag = 12;
 }
 namespace part_tag {
 constexpr uint32_t kPartNumber = 1, kMtime = 2, kShardIndex = 3, kSegment = 4;
@@ -267,6 +268,8 @@ std::string Encode(const VersionRecord& r) {
     w.Nested(kSegment, nested);
   }
   w.Pairs(kExt, r.ext);
+  w.Pairs(kTag, r.tags);
+  w.Time(kUpdated, r.updated);
   return w.Finish(kKindVersion);
 }
 
@@ -328,6 +331,12 @@ Result<VersionRecord> DecodeVersion(std::string_view bytes) {
         out.ext.insert_or_assign(std::move(name), std::move(value));
         break;
       }
+      case kTag:
+        out.tags.push_back(r.Pair());
+        break;
+      case kUpdated:
+        out.updated = r.Time();
+        break;
       default:
         break;
     }
@@ -345,6 +354,7 @@ std::string Encode(const BucketRecord& r) {
   w.Bytes(kVersioning, r.versioning);
   w.Bool(kObjectLock, r.object_lock, false);
   w.Pairs(kConfig, r.config);
+  w.Time(kUpdated, r.updated);
   return w.Finish(kKindBucket);
 }
 
@@ -376,6 +386,9 @@ Result<BucketRecord> DecodeBucket(std::string_view bytes) {
         out.config.insert_or_assign(std::move(name), std::move(value));
         break;
       }
+      case kUpdated:
+        out.updated = r.Time();
+        break;
       default:
         break;
     }
@@ -398,6 +411,7 @@ std::string Encode(const UploadRecord& r) {
   w.Uint(kK, r.k);
   w.Uint(kM, r.m);
   w.Pairs(kExt, r.ext);
+  w.Pairs(kTag, r.tags);
   return w.Finish(kKindUpload);
 }
 
@@ -444,6 +458,9 @@ Result<UploadRecord> DecodeUpload(std::string_view bytes) {
         out.ext.insert_or_assign(std::move(name), std::move(value));
         break;
       }
+      case kTag:
+        out.tags.push_back(r.Pair());
+        break;
       default:
         break;
     }

@@ -73,6 +73,10 @@ struct VersionRecord {
   std::string checksum_type;  // "FULL_OBJECT" / "COMPOSITE" / empty
   std::vector<Segment> segments;
   std::map<std::string, std::string> ext;  // extension fields for later issues
+  StringPairs tags;                        // object tags, in the order given
+  // Last in-place change (tags...); the epoch when never changed. Set by the
+  // gateway, the same on every drive: readers prefer the latest.
+  SysTime updated{};
 
   friend bool operator==(const VersionRecord&, const VersionRecord&) = default;
 };
@@ -83,7 +87,8 @@ struct BucketRecord {
   std::string region;
   std::string versioning;  // "", "Enabled", "Suspended"
   bool object_lock = false;
-  std::map<std::string, std::string> config;  // e.g. "tagging" -> XML
+  std::map<std::string, std::string> config;  // e.g. "tagging" -> encoded tag set
+  SysTime updated{};  // last change of versioning or config; readers prefer the latest
 
   friend bool operator==(const BucketRecord&, const BucketRecord&) = default;
 };
@@ -98,6 +103,7 @@ struct UploadRecord {
   std::string checksum_type;
   uint8_t k = 0, m = 0;
   std::map<std::string, std::string> ext;
+  StringPairs tags;  // given to the object on completion
 
   friend bool operator==(const UploadRecord&, const UploadRecord&) = default;
 };

@@ -18,6 +18,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +44,21 @@ struct DriveTxn {
   struct PutPart { std::string upload_id; meta::PartRecord record; };
   // keep_data: the part's shard file now belongs to a committed object.
   struct DeletePart { std::string upload_id; uint32_t part_number; std::string data_id; bool keep_data; };
+  // Replaces a committed version's tags in place. The transaction fails with
+  // kNotFound when the drive does not hold the version.
+  struct SetTags {
+    std::string bucket, key, version_id;
+    meta::StringPairs tags;
+    SysTime updated;
+  };
+  // Changes fields of a bucket record in place (kNoSuchBucket when absent):
+  // the versioning state when set, and config entries (nullopt erases one).
+  struct UpdateBucket {
+    std::string name;
+    std::optional<std::string> versioning;
+    std::vector<std::pair<std::string, std::optional<std::string>>> config;
+    SysTime updated;
+  };
 
   std::vector<PutVersion> put_versions;
   std::vector<DeleteVersion> delete_versions;
@@ -52,6 +68,8 @@ struct DriveTxn {
   std::vector<DeleteUpload> delete_uploads;
   std::vector<PutPart> put_parts;
   std::vector<DeletePart> delete_parts;
+  std::vector<SetTags> set_tags;
+  std::vector<UpdateBucket> update_buckets;
   // Shard files of writes that never committed (refused or below quorum).
   std::vector<std::string> remove_shards;
 };
@@ -81,6 +99,9 @@ struct ListRequest {
   std::string prefix;
   std::string delimiter;
   std::string start_after;  // exclusive
+  // ListVersions only: with start_after, resume after this version of it
+  // (raw id); empty resumes after every version of start_after.
+  std::string start_version;
   size_t max_entries = 1000;
 };
 
@@ -113,12 +134,20 @@ class Drive {
   virtual Task<Result<meta::BucketRecord>> GetBucket(std::string name) = 0;
   virtual Task<Result<std::vector<meta::BucketRecord>>> ListBuckets() = 0;
   virtual Task<Result<bool>> BucketHasAnything(std::string bucket) = 0;
-  // Newest first; empty when the key has none.
+  // Newest first; empty when the key has none. limit 0 = all; a small limit
+  // costs O(1) however many versions the key has.
   virtual Task<Result<std::vector<meta::VersionRecord>>> GetVersions(std::string bucket,
-                                                                     std::string key) = 0;
+                                                                     std::string key,
+                                                                     size_t limit = 0) = 0;
+  // One version by raw id; kNotFound when this drive does not hold it.
+  virtual Task<Result<meta::VersionRecord>> GetVersion(std::string bucket, std::string key,
+                                                       std::string version_id) = 0;
   virtual Task<Result<std::string>> GetInline(std::string bucket, std::string key,
                                               std::string version_id) = 0;
   virtual Task<Result<ListPage>> ListLatest(ListRequest request) = 0;
+  // Every version (delete markers included), keys in order and each key's
+  // versions newest first; a common prefix is one entry.
+  virtual Task<Result<ListPage>> ListVersions(ListRequest request) = 0;
   virtual Task<Result<meta::UploadRecord>> GetUpload(std::string bucket, std::string key,
                                                      std::string upload_id) = 0;
   virtual Task<Result<std::vector<meta::PartRecord>>> ListParts(std::string upload_id) = 0;

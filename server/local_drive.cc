@@ -165,6 +165,30 @@ class LocalDrive final : public Drive {
     for (auto& op : txn.put_uploads) batch.PutUpload(op.record);
     for (auto& op : txn.delete_buckets) batch.DeleteBucket(op.name);
     for (auto& op : txn.put_buckets) batch.PutBucket(op.record);
+    for (const auto& op : txn.set_tags) {
+      batch.UpdateVersion(op.bucket, op.key, op.version_id,
+                          [tags = op.tags, updated = op.updated](
+                              meta::VersionRecord& record) {
+                            record.tags = tags;
+                            record.updated = updated;
+                            return Status();
+                          });
+    }
+    for (auto& op : txn.update_buckets) {
+      const std::string name = op.name;  // before the lambda takes `op`
+      batch.UpdateBucket(name, [op = std::move(op)](meta::BucketRecord& record) {
+        if (op.versioning) record.versioning = *op.versioning;
+        for (const auto& [name, value] : op.config) {
+          if (value) {
+            record.config.insert_or_assign(name, *value);
+          } else {
+            record.config.erase(name);
+          }
+        }
+        record.updated = op.updated;
+        return Status();
+      });
+    }
 
     for (auto& id : txn.remove_shards) {
       if (ValidDataId(id) && !store_->HasDataRef(id)) unlink_ids.push_back(id);
@@ -218,15 +242,22 @@ class LocalDrive final : public Drive {
   Task<Result<bool>> BucketHasAnything(std::string bucket) override {
     co_return store_->BucketHasAnything(bucket);
   }
-  Task<Result<std::vector<meta::VersionRecord>>> GetVersions(std::string bucket,
-                                                             std::string key) override {
-    co_return store_->GetVersions(bucket, key);
+  Task<Result<std::vector<meta::VersionRecord>>> GetVersions(std::string bucket, std::string key,
+                                                             size_t limit) override {
+    co_return store_->GetVersions(bucket, key, limit);
+  }
+  Task<Result<meta::VersionRecord>> GetVersion(std::string bucket, std::string key,
+                                               std::string version_id) override {
+    co_return store_->GetVersion(bucket, key, version_id);
   }
   Task<Result<std::string>> GetInline(std::string bucket, std::string key,
                                       std::string version_id) override {
     co_return store_->GetInline(bucket, key, version_id);
   }
   Task<Result<ListPage>> ListLatest(ListRequest req) override { co_return ListLatestSync(req); }
+  Task<Result<ListPage>> ListVersions(ListRequest req) override {
+    co_return ListVersionsSync(req);
+  }
   Task<Result<meta::UploadRecord>> GetUpload(std::string bucket, std::string key,
                                              std::string upload_id) override {
     co_return store_->GetUpload(bucket, key, upload_id);
@@ -286,6 +317,45 @@ class LocalDrive final : public Drive {
           std::string next = PrefixSuccessor(common);
           if (next.empty()) break;
           cursor->Seek(next);
+          continue;
+        }
+      }
+      page.entries.push_back(ListEntry{std::string(key), false, cursor->record()});
+      cursor->Next();
+    }
+    STRATA_TRY(cursor->status());
+    return page;
+  }
+
+  Result<ListPage> ListVersionsSync(const ListRequest& req) {
+    ListPage page;
+    auto cursor = store_->NewVersionCursor(req.bucket);
+    const std::string& prefix = req.prefix;
+    const bool resume = !req.start_after.empty();
+    if (resume && !req.start_version.empty() && req.start_after >= prefix) {
+      cursor->SeekAfter(req.start_after, req.start_version);
+    } else {
+      cursor->Seek(std::max(prefix, req.start_after));
+    }
+    while (cursor->Valid()) {
+      std::string_view key = cursor->key();
+      if (key.substr(0, prefix.size()) != prefix) break;
+      // Without a version, every version of start_after is behind us.
+      if (resume && (key < req.start_after ||
+                     (key == req.start_after && req.start_version.empty()))) {
+        cursor->Next();
+        continue;
+      }
+      if (page.entries.size() >= req.max_entries) {
+        page.truncated = true;
+        break;
+      }
+      if (!req.delimiter.empty()) {
+        size_t pos = key.find(req.delimiter, prefix.size());
+        if (pos != std::string_view::npos) {
+          std::string common(key.substr(0, pos + req.delimiter.size()));
+          if (common > req.start_after) page.entries.push_back(ListEntry{common, true, {}});
+          cursor->SkipPrefix(common);
           continue;
         }
       }

@@ -98,10 +98,16 @@ class FaultDrive final : public server::Drive {
     if (faults_->offline) co_return Offline();
     co_return co_await inner_->BucketHasAnything(std::move(bucket));
   }
-  Task<Result<std::vector<meta::VersionRecord>>> GetVersions(std::string bucket,
-                                                             std::string key) override {
+  Task<Result<std::vector<meta::VersionRecord>>> GetVersions(std::string bucket, std::string key,
+                                                             size_t limit) override {
     if (faults_->offline) co_return Offline();
-    co_return co_await inner_->GetVersions(std::move(bucket), std::move(key));
+    co_return co_await inner_->GetVersions(std::move(bucket), std::move(key), limit);
+  }
+  Task<Result<meta::VersionRecord>> GetVersion(std::string bucket, std::string key,
+                                               std::string version_id) override {
+    if (faults_->offline) co_return Offline();
+    co_return co_await inner_->GetVersion(std::move(bucket), std::move(key),
+                                          std::move(version_id));
   }
   Task<Result<std::string>> GetInline(std::string bucket, std::string key,
                                       std::string version_id) override {
@@ -117,6 +123,10 @@ class FaultDrive final : public server::Drive {
   Task<Result<server::ListPage>> ListLatest(server::ListRequest request) override {
     if (faults_->offline) co_return Offline();
     co_return co_await inner_->ListLatest(std::move(request));
+  }
+  Task<Result<server::ListPage>> ListVersions(server::ListRequest request) override {
+    if (faults_->offline) co_return Offline();
+    co_return co_await inner_->ListVersions(std::move(request));
   }
   Task<Result<meta::UploadRecord>> GetUpload(std::string bucket, std::string key,
                                              std::string upload_id) override {
