@@ -289,14 +289,18 @@ Task<void> ForEachDrive(const std::vector<Pool>& pools, Fn fn) {
 }  // namespace
 
 Task<Result<meta::BucketRecord>> ObjectLayer::GetBucket(std::string name) {
+  co_return co_await impl_->Bucket(name);
+}
+
+Task<Result<meta::BucketRecord>> ObjectLayer::Impl::Bucket(const std::string& name) {
   {
-    std::shared_lock lock(impl_->bucket_mu);
-    auto it = impl_->bucket_cache.find(name);
-    if (it != impl_->bucket_cache.end()) co_return it->second;
+    std::shared_lock lock(bucket_mu);
+    auto it = bucket_cache.find(name);
+    if (it != bucket_cache.end()) co_return it->second;
   }
   int found = 0, missing = 0;
   std::optional<meta::BucketRecord> record;
-  co_await ForEachDrive(impl_->options.pools, [&](server::Drive& d) -> Task<void> {
+  co_await ForEachDrive(options.pools, [&](server::Drive& d) -> Task<void> {
     auto r = co_await d.GetBucket(name);
     if (r.ok()) {
       ++found;
@@ -308,8 +312,8 @@ Task<Result<meta::BucketRecord>> ObjectLayer::GetBucket(std::string name) {
   });
   if (found == 0 && missing == 0) co_return Status(Code::kUnavailable, "no drive answered");
   if (found == 0 || found < missing) co_return Status(Code::kNoSuchBucket);
-  std::unique_lock lock(impl_->bucket_mu);
-  impl_->bucket_cache[name] = *record;
+  std::unique_lock lock(bucket_mu);
+  bucket_cache[name] = *record;
   co_return std::move(*record);
 }
 

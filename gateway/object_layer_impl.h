@@ -56,6 +56,9 @@ struct ObjectLayer::Impl {
                              const std::string& key, const meta::VersionRecord& base,
                              const WrittenData& data);
 
+  // The bucket record, cached after the first read (the latest `updated`
+  // among the drives wins).
+  Task<Result<meta::BucketRecord>> Bucket(const std::string& name);
   // The bucket's versioning state ("", "Enabled", "Suspended").
   Task<Result<std::string>> Versioning(const std::string& bucket);
 

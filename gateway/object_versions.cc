@@ -32,32 +32,13 @@ std::string S3VersionId(const meta::VersionRecord& record) {
 }
 
 Task<Result<std::string>> ObjectLayer::Impl::Versioning(const std::string& bucket) {
-  // GetBucket is the public one (cached); Impl has no back pointer, so the
-  // cache is read here directly and filled by ObjectLayer::GetBucket.
   {
     std::shared_lock lock(bucket_mu);
     auto it = bucket_cache.find(bucket);
     if (it != bucket_cache.end()) co_return it->second.versioning;
   }
-  std::optional<meta::BucketRecord> record;
-  int answered = 0;
-  for (const auto& pool : options.pools) {
-    for (const auto& set : pool.sets) {
-      co_await ParallelEach(set.drives.size(), [&](size_t i) -> Task<void> {
-        if (!set.drives[i] || !set.drives[i]->online()) co_return;
-        auto r = co_await set.drives[i]->GetBucket(bucket);
-        if (r.ok()) {
-          ++answered;
-          if (!record || r->updated > record->updated) record = std::move(*r);
-        } else if (r.status().code() == Code::kNoSuchBucket) {
-          ++answered;
-        }
-      });
-    }
-  }
-  if (answered == 0) co_return Status(Code::kUnavailable, "no drive answered");
-  if (!record) co_return Status(Code::kNoSuchBucket);
-  co_return record->versioning;
+  STRATA_CO_ASSIGN_OR_RETURN(meta::BucketRecord record, co_await Bucket(bucket));
+  co_return std::move(record.versioning);
 }
 
 Task<Result<std::string>> ObjectLayer::BucketVersioning(std::string name) {
