@@ -83,6 +83,10 @@ std::string VersionKeyPrefix(std::string_view bucket, std::string_view key) {
   return Compose(kVersion, bucket, key, 0);
 }
 
+std::string NullIndexKey(std::string_view bucket, std::string_view key) {
+  return Compose(kNullIndex, bucket, key, 0);
+}
+
 std::string VersionKeyPast(std::string_view bucket, std::string_view key) {
   std::string out = Compose(kVersion, bucket, key, 0);
   out.back() = '\x01';

@@ -6,6 +6,7 @@
 //   'i' bucket 0x00 key 0x00 ~version_id          -> inline shard bytes
 //   'u' bucket 0x00 key 0x00 upload_id            -> UploadRecord
 //   'p' upload_id 0x00 be32(part_number)          -> PartRecord
+//   'n' bucket 0x00 key 0x00                      -> the key's null version ids
 //   'd' data_id                                   -> "" (a shard file is referenced)
 //   's' name                                      -> system value (drive identity ...)
 //
@@ -35,6 +36,7 @@ inline constexpr char kInline = 'i';
 inline constexpr char kUpload = 'u';
 inline constexpr char kPart = 'p';
 inline constexpr char kDataRef = 'd';
+inline constexpr char kNullIndex = 'n';
 inline constexpr char kSys = 's';
 
 inline bool HasNul(std::string_view s) { return s.find('\0') != std::string_view::npos; }
@@ -66,6 +68,10 @@ struct ParsedVersionKey {
 // Views point into `encoded`. nullopt when it is not a well-formed 'v' (or
 // `space`) key.
 std::optional<ParsedVersionKey> ParseVersionKey(std::string_view encoded, char space = kVersion);
+
+// 'n' bucket 0x00 key 0x00: one record per key listing its null versions
+// (normally one; two while a null overwrite is between commit and clean-up).
+std::string NullIndexKey(std::string_view bucket, std::string_view key);
 
 std::string UploadKey(std::string_view bucket, std::string_view key, std::string_view upload_id);
 std::string UploadBucketPrefix(std::string_view bucket);

@@ -168,6 +168,48 @@ void MetaStore::Batch::PutVersion(std::string_view bucket, std::string_view key,
   for (const Segment& s : record.segments) {
     if (!s.data_id.empty()) Put(keys::DataRefKey(s.data_id), "");
   }
+  if (record.null_version) EditNullIndex(bucket, key, record.version_id, true);
+}
+
+namespace {
+
+// The null index value: version ids, newest first, each as [length byte][id].
+std::vector<std::string> DecodeNullIndex(std::string_view value) {
+  std::vector<std::string> ids;
+  while (!value.empty()) {
+    size_t n = static_cast<unsigned char>(value[0]);
+    if (n + 1 > value.size()) break;  // truncated: keep what decodes
+    ids.emplace_back(value.substr(1, n));
+    value.remove_prefix(n + 1);
+  }
+  return ids;
+}
+
+}  // namespace
+
+void MetaStore::Batch::EditNullIndex(std::string_view bucket, std::string_view key,
+                                     std::string_view version_id, bool add) {
+  if (version_id.size() > 255) {
+    if (error_.empty()) error_ = "version id too long";
+    return;
+  }
+  RawUpdate raw = [id = std::string(version_id), add](std::optional<std::string>& value) {
+    std::vector<std::string> ids = value ? DecodeNullIndex(*value) : std::vector<std::string>{};
+    std::erase(ids, id);
+    if (add) ids.push_back(id);
+    std::sort(ids.begin(), ids.end(), std::greater<>());
+    if (ids.empty()) {
+      value.reset();
+    } else {
+      value.emplace();
+      for (const auto& i : ids) {
+        value->push_back(static_cast<char>(i.size()));
+        *value += i;
+      }
+    }
+    return Status();
+  };
+  ops_.push_back(Op{Kind::kUpdate, keys::NullIndexKey(bucket, key), {}, std::move(raw)});
 }
 
 void MetaStore::Batch::PutInline(std::string_view bucket, std::string_view key,
@@ -184,6 +226,7 @@ void MetaStore::Batch::DeleteVersion(std::string_view bucket, std::string_view k
   for (const Segment& s : record.segments) {
     if (!s.data_id.empty()) Delete(keys::DataRefKey(s.data_id));
   }
+  if (record.null_version) EditNullIndex(bucket, key, record.version_id, false);
 }
 
 void MetaStore::Batch::PutBucket(const BucketRecord& record) {
@@ -653,6 +696,26 @@ Result<VersionRecord> MetaStore::GetVersion(std::string_view bucket, std::string
   std::string k = keys::VersionKey(bucket, key, version_id);
   STRATA_ASSIGN_OR_RETURN(std::string value, impl_->Get(k, "read"));
   return DecodeVersionAt(k, value);
+}
+
+Result<std::vector<VersionRecord>> MetaStore::GetNullVersions(std::string_view bucket,
+                                                              std::string_view key) {
+  if (keys::HasNul(bucket) || keys::HasNul(key)) return HasNulError("bucket or key");
+  std::vector<VersionRecord> out;
+  auto index = impl_->Get(keys::NullIndexKey(bucket, key), "read");
+  if (!index.ok()) {
+    if (index.status().code() == Code::kNotFound) return out;
+    return index.status();
+  }
+  for (const std::string& id : DecodeNullIndex(*index)) {
+    auto record = GetVersion(bucket, key, id);
+    if (record.ok()) {
+      out.push_back(std::move(*record));
+    } else if (record.status().code() != Code::kNotFound) {
+      return record.status();
+    }
+  }
+  return out;
 }
 
 Result<std::string> MetaStore::GetInline(std::string_view bucket, std::string_view key,

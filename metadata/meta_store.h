@@ -63,12 +63,14 @@ class MetaStore {
   // not thread-safe.
   class Batch {
    public:
-    // Also writes a 'd' ref for every segment with a data id. The record's
-    // version_id must not be empty.
+    // Also writes a 'd' ref for every segment with a data id and, for a null
+    // version, adds it to the key's null index. The record's version_id must
+    // not be empty.
     void PutVersion(std::string_view bucket, std::string_view key, const VersionRecord& record);
     void PutInline(std::string_view bucket, std::string_view key, std::string_view version_id,
                    std::string_view shard_bytes);
-    // Deletes the version, its inline shard and the 'd' refs of its segments.
+    // Deletes the version, its inline shard, the 'd' refs of its segments and
+    // its entry in the null index.
     void DeleteVersion(std::string_view bucket, std::string_view key, const VersionRecord& record);
     void PutBucket(const BucketRecord& record);
     void DeleteBucket(std::string_view name);
@@ -107,6 +109,8 @@ class MetaStore {
     };
     void Put(std::string key, std::string value);
     void Delete(std::string key);
+    void EditNullIndex(std::string_view bucket, std::string_view key,
+                       std::string_view version_id, bool add);
     bool Check(std::string_view what, std::string_view s);
 
     std::vector<Op> ops_;
@@ -135,6 +139,11 @@ class MetaStore {
                                                  size_t limit = 0);
   Result<VersionRecord> GetVersion(std::string_view bucket, std::string_view key,
                                    std::string_view version_id);  // kNotFound
+  // The key's null versions, newest first, through the null index: point
+  // reads only, so the cost does not grow with the key's other versions or
+  // with the tombstones that removed versions leave.
+  Result<std::vector<VersionRecord>> GetNullVersions(std::string_view bucket,
+                                                     std::string_view key);
   Result<std::string> GetInline(std::string_view bucket, std::string_view key,
                                 std::string_view version_id);  // kNotFound
   Result<UploadRecord> GetUpload(std::string_view bucket, std::string_view key,

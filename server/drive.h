@@ -139,6 +139,9 @@ class Drive {
   virtual Task<Result<std::vector<meta::VersionRecord>>> GetVersions(std::string bucket,
                                                                      std::string key,
                                                                      size_t limit = 0) = 0;
+  // The key's null versions, newest first (point reads through an index).
+  virtual Task<Result<std::vector<meta::VersionRecord>>> GetNullVersions(std::string bucket,
+                                                                         std::string key) = 0;
   // One version by raw id; kNotFound when this drive does not hold it.
   virtual Task<Result<meta::VersionRecord>> GetVersion(std::string bucket, std::string key,
                                                        std::string version_id) = 0;

@@ -246,6 +246,10 @@ class LocalDrive final : public Drive {
                                                              size_t limit) override {
     co_return store_->GetVersions(bucket, key, limit);
   }
+  Task<Result<std::vector<meta::VersionRecord>>> GetNullVersions(std::string bucket,
+                                                                 std::string key) override {
+    co_return store_->GetNullVersions(bucket, key);
+  }
   Task<Result<meta::VersionRecord>> GetVersion(std::string bucket, std::string key,
                                                std::string version_id) override {
     co_return store_->GetVersion(bucket, key, version_id);

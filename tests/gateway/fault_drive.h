@@ -103,6 +103,11 @@ class FaultDrive final : public server::Drive {
     if (faults_->offline) co_return Offline();
     co_return co_await inner_->GetVersions(std::move(bucket), std::move(key), limit);
   }
+  Task<Result<std::vector<meta::VersionRecord>>> GetNullVersions(std::string bucket,
+                                                                 std::string key) override {
+    if (faults_->offline) co_return Offline();
+    co_return co_await inner_->GetNullVersions(std::move(bucket), std::move(key));
+  }
   Task<Result<meta::VersionRecord>> GetVersion(std::string bucket, std::string key,
                                                std::string version_id) override {
     if (faults_->offline) co_return Offline();
