@@ -3,11 +3,11 @@
 // A PUT commits its version record on every drive in parallel and answers
 // once a write quorum did. A crash between the first and the k-th commit
 // leaves the record (and its shards) on fewer than k drives: HEAD and listings
-// already ignore it, but it holds space and, until the key is written again,
-// a spot at the top of those drives' version lists. This walk finds such keys
-// by merging the newest-version pages of all online drives of a set (keys
-// where the drives agree cost one comparison) and removes, per key, every
-// version that fewer than k drives hold even counting the offline ones.
+// already ignore it, but it holds space (in a versioned bucket for good, as
+// newer versions pile on top of it). This walk finds such keys by merging the
+// version pages of all online drives of a set (versions all drives hold cost
+// one comparison) and removes, per key, every version that fewer than k
+// drives hold even counting the offline ones.
 #include <algorithm>
 #include <map>
 #include <set>
@@ -28,9 +28,16 @@ struct Stream {
   std::vector<server::ListEntry> entries;
   size_t pos = 0;
   bool more = true;
-  std::string last;
+  std::string last, last_version;  // resume after this (key, version)
   bool HasFront() const { return pos < entries.size(); }
+  const server::ListEntry& Front() const { return entries[pos]; }
 };
+
+// Walk order: keys ascending, each key's versions newest first.
+bool Before(const server::ListEntry& a, const server::ListEntry& b) {
+  if (a.key != b.key) return a.key < b.key;
+  return a.record.version_id > b.record.version_id;
+}
 
 // Examines one key of `set`: removes the versions too few drives hold.
 Task<uint64_t> RemoveStrays(const ErasureSet& set, const std::string& bucket,
@@ -96,6 +103,7 @@ Task<Result<BelowQuorumReport>> ObjectLayer::RemoveBelowQuorum(SysTime written_b
       }
       for (const auto& bucket : buckets) {
         std::vector<Stream> streams = base;
+        std::string examined;  // the last key examined: once per key is enough
         while (!stop.load(std::memory_order_relaxed)) {
           bool failed = false;
           co_await ParallelEach(streams.size(), [&](size_t i) -> Task<void> {
@@ -104,8 +112,9 @@ Task<Result<BelowQuorumReport>> ObjectLayer::RemoveBelowQuorum(SysTime written_b
             server::ListRequest req;
             req.bucket = bucket.name;
             req.start_after = s.last;
+            req.start_version = s.last_version;
             req.max_entries = kPage;
-            auto r = co_await s.drive->ListLatest(std::move(req));
+            auto r = co_await s.drive->ListVersions(std::move(req));
             if (!r.ok()) {
               failed = true;
               co_return;
@@ -113,30 +122,37 @@ Task<Result<BelowQuorumReport>> ObjectLayer::RemoveBelowQuorum(SysTime written_b
             s.entries = std::move(r->entries);
             s.pos = 0;
             s.more = r->truncated && !s.entries.empty();
-            if (!s.entries.empty()) s.last = s.entries.back().key;
+            if (!s.entries.empty()) {
+              s.last = s.entries.back().key;
+              s.last_version = s.entries.back().record.version_id;
+            }
           });
           if (failed) co_return Status(Code::kUnavailable, "a drive failed during the walk");
-          const std::string* min = nullptr;
+          const server::ListEntry* min = nullptr;
           for (const auto& s : streams) {
-            if (s.HasFront() && (!min || s.entries[s.pos].key < *min)) min = &s.entries[s.pos].key;
+            if (s.HasFront() && (!min || Before(s.Front(), *min))) min = &s.Front();
           }
           if (!min) break;
-          const std::string key = *min;
+          // Every version of every key, not just the newest: in a versioned
+          // bucket a crashed write soon sits below newer, good versions.
+          const std::string key = min->key;
+          const std::string version = min->record.version_id;
           int agree = 0;
-          const std::string* version = nullptr;
           for (const auto& s : streams) {
-            if (!s.HasFront() || s.entries[s.pos].key != key) continue;
-            const auto& id = s.entries[s.pos].record.version_id;
-            if (!version) version = &id;
-            if (id == *version) ++agree;
+            if (s.HasFront() && s.Front().key == key && s.Front().record.version_id == version) {
+              ++agree;
+            }
           }
-          if (agree != static_cast<int>(streams.size())) {
+          if (agree != static_cast<int>(streams.size()) && key != examined) {
+            examined = key;
             ++report.keys_examined;
             report.versions_removed +=
                 co_await RemoveStrays(set, bucket.name, key, written_before);
           }
           for (auto& s : streams) {
-            if (s.HasFront() && s.entries[s.pos].key == key) ++s.pos;
+            if (s.HasFront() && s.Front().key == key && s.Front().record.version_id == version) {
+              ++s.pos;
+            }
           }
         }
       }

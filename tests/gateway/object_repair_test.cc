@@ -182,5 +182,34 @@ TEST_CASE("listing hides a below-quorum key and the prefix only it makes",
   CHECK(rolled->objects.front().first == "top");
 }
 
+TEST_CASE("in a versioned bucket a stranded version below newer good ones goes too",
+          "[object_layer][repair]") {
+  TestCluster c;
+  REQUIRE(c.Run(c.layer().SetBucketVersioning(TestCluster::kBucket, "Enabled")).ok());
+  REQUIRE(c.Put("k", RandomBytes(300 << 10, 7)).ok());
+  StrandOn(c, "k", {1, 4});  // the first version crashed below quorum
+  const std::string stray = c.Versions(1, "k").front().version_id;
+  // Newer versions pile on top: the stray is no longer anyone's newest.
+  const std::string second = RandomBytes(200 << 10, 8);
+  REQUIRE(c.Put("k", second).ok());
+  REQUIRE(c.Put("k", "third, inline").ok());
+  REQUIRE(c.Versions(1, "k").size() == 3);
+
+  auto report = Sweep(c, Later());
+  REQUIRE(report.ok());
+  CHECK(report->versions_removed == 1);
+  for (int i = 0; i < TestCluster::kN; ++i) {
+    auto versions = c.Versions(i, "k");
+    CHECK(versions.size() == 2);
+    for (const auto& v : versions) CHECK(v.version_id != stray);
+  }
+  auto listed = c.Run(c.layer().ListObjectVersions(ListVersionsArgs{TestCluster::kBucket}));
+  REQUIRE(listed.ok());
+  CHECK(listed->versions.size() == 2);
+  auto got = c.Get("k");
+  REQUIRE(got.ok());
+  CHECK(*got == "third, inline");
+}
+
 }  // namespace
 }  // namespace strata::gw
