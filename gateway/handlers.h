@@ -60,6 +60,8 @@ Task<Status> PutBucketVersioning(RequestContext& ctx);
 Task<Status> ListObjects(RequestContext& ctx, bool v2);
 Task<Status> ListObjectVersions(RequestContext& ctx);
 Task<Status> DeleteObjects(RequestContext& ctx);
+Task<Status> PutObjectLockConfiguration(RequestContext& ctx);
+Task<Status> GetObjectLockConfiguration(RequestContext& ctx);
 Task<Status> GetBucketTagging(RequestContext& ctx);
 Task<Status> PutBucketTagging(RequestContext& ctx);
 Task<Status> DeleteBucketTagging(RequestContext& ctx);
@@ -72,6 +74,10 @@ Task<Status> CopyObject(RequestContext& ctx);
 Task<Status> GetObjectTagging(RequestContext& ctx);
 Task<Status> PutObjectTagging(RequestContext& ctx);
 Task<Status> DeleteObjectTagging(RequestContext& ctx);
+Task<Status> PutObjectRetention(RequestContext& ctx);
+Task<Status> GetObjectRetention(RequestContext& ctx);
+Task<Status> PutObjectLegalHold(RequestContext& ctx);
+Task<Status> GetObjectLegalHold(RequestContext& ctx);
 
 // Multipart.
 Task<Status> CreateMultipartUpload(RequestContext& ctx);
@@ -112,6 +118,15 @@ Result<meta::StringPairs> TagsFromHeader(const RequestContext& ctx);
 // AWS tag rules: at most `max_tags` (10 objects, 50 buckets), keys 1..128 and
 // values 0..256 characters, unique keys. InvalidTag / BadRequest.
 Status ValidateTags(const meta::StringPairs& tags, size_t max_tags);
+// The lock a new version starts with: the x-amz-object-lock-* headers, else
+// the bucket's default retention from `now`. InvalidRequest when headers are
+// given on a bucket without object lock; InvalidArgument for bad values.
+Result<LockState> LockFromHeaders(const RequestContext& ctx, const meta::BucketRecord& bucket,
+                                  SysTime now);
+// x-amz-object-lock-* response headers of a version.
+void SetLockHeaders(const meta::VersionRecord& record, http::fields& headers);
+// x-amz-bypass-governance-retention: true (every caller may bypass today).
+bool BypassGovernance(const RequestContext& ctx);
 // A BodySource over a range of a stored object (for copies).
 std::unique_ptr<BodySource> ObjectBody(ObjectLayer& objects, std::string bucket, std::string key,
                                        meta::VersionRecord record, uint64_t offset,

@@ -49,7 +49,8 @@ Task<Status> CreateBucket(RequestContext& ctx) {
     STRATA_CO_ASSIGN_OR_RETURN(std::string location, ParseCreateBucketConfiguration(body));
     if (!location.empty()) region = location;
   }
-  STRATA_CO_TRY(co_await ctx.objects().CreateBucket(ctx.bucket, region));
+  const bool lock = boost::beast::iequals(ctx.Header("x-amz-bucket-object-lock-enabled"), "true");
+  STRATA_CO_TRY(co_await ctx.objects().CreateBucket(ctx.bucket, region, lock));
   auto res = ctx.Response(http::status::ok);
   res.set(http::field::location, "/" + ctx.bucket);
   res.content_length(0);
@@ -275,7 +276,7 @@ Task<Status> DeleteObjects(RequestContext& ctx) {
     }
     DeleteResult done;
     if (st.ok()) {
-      auto r = co_await ctx.objects().DeleteObject(ctx.bucket, obj.key, ref);
+      auto r = co_await ctx.objects().DeleteObject(ctx.bucket, obj.key, ref, BypassGovernance(ctx));
       if (r.ok()) {
         done = std::move(*r);
       } else {

@@ -50,8 +50,9 @@ Task<Status> SendPartResult(RequestContext& ctx, const meta::PartRecord& part) {
 
 Task<Status> CreateMultipartUpload(RequestContext& ctx) {
   STRATA_CO_ASSIGN_OR_RETURN(auto headers, MetadataFromRequest(ctx));
-  STRATA_CO_TRY(co_await RequireBucket(ctx));
+  STRATA_CO_ASSIGN_OR_RETURN(auto bucket, co_await ctx.objects().GetBucket(ctx.bucket));
   UploadArgs args;
+  STRATA_CO_ASSIGN_OR_RETURN(args.lock, LockFromHeaders(ctx, bucket, ctx.options.clock->Now()));
   args.bucket = ctx.bucket;
   args.key = ctx.key;
   args.headers = std::move(headers);

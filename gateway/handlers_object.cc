@@ -119,8 +119,9 @@ Task<Status> PutObject(RequestContext& ctx) {
   std::optional<uint64_t> length;
   STRATA_CO_ASSIGN_OR_RETURN(auto body, MakeRequestBody(ctx, &length));
   if (length && *length > kMaxSinglePut) co_return Status(Code::kEntityTooLarge);
-  STRATA_CO_TRY(co_await RequireBucket(ctx));
+  STRATA_CO_ASSIGN_OR_RETURN(auto bucket, co_await ctx.objects().GetBucket(ctx.bucket));
   PutObjectArgs args;
+  STRATA_CO_ASSIGN_OR_RETURN(args.lock, LockFromHeaders(ctx, bucket, ctx.options.clock->Now()));
   args.bucket = ctx.bucket;
   args.key = ctx.key;
   args.size = length;
@@ -181,6 +182,7 @@ Task<Status> GetObject(RequestContext& ctx, bool head) {
   h.version(11);
   h.set("x-amz-request-id", ctx.request_id);
   SetObjectHeaders(ctx, rec, h);
+  SetLockHeaders(rec, h);
   co_await SetVersionHeader(ctx, rec, h);
   uint64_t first = 0, length = rec.size;
   if (range->has_value()) {
@@ -218,8 +220,9 @@ Task<Status> GetObject(RequestContext& ctx, bool head) {
 Task<Status> DeleteObject(RequestContext& ctx) {
   STRATA_CO_ASSIGN_OR_RETURN(VersionRef ref, RequestedVersion(ctx));
   STRATA_CO_TRY(co_await RequireBucket(ctx));
-  STRATA_CO_ASSIGN_OR_RETURN(DeleteResult done,
-                             co_await ctx.objects().DeleteObject(ctx.bucket, ctx.key, ref));
+  STRATA_CO_ASSIGN_OR_RETURN(
+      DeleteResult done,
+      co_await ctx.objects().DeleteObject(ctx.bucket, ctx.key, ref, BypassGovernance(ctx)));
   auto res = ctx.Response(http::status::no_content);
   if (done.delete_marker) res.set("x-amz-delete-marker", "true");
   if (!done.version_id.empty()) res.set("x-amz-version-id", done.version_id);
@@ -238,7 +241,8 @@ Task<Status> CopyObject(RequestContext& ctx) {
     co_return Status(Code::kInvalidArgument, "Unknown tagging directive.");
   }
   STRATA_CO_ASSIGN_OR_RETURN(meta::StringPairs new_tags, TagsFromHeader(ctx));
-  STRATA_CO_TRY(co_await RequireBucket(ctx));
+  STRATA_CO_ASSIGN_OR_RETURN(auto target, co_await ctx.objects().GetBucket(ctx.bucket));
+  STRATA_CO_ASSIGN_OR_RETURN(LockState lock, LockFromHeaders(ctx, target, ctx.options.clock->Now()));
   auto found = co_await ctx.objects().HeadObject(src.bucket, src.key, src_ref);
   if (!found.ok()) {
     if (found.status().code() == Code::kNoSuchKey || found.status().code() == Code::kNoSuchVersion) {
@@ -280,6 +284,7 @@ Task<Status> CopyObject(RequestContext& ctx) {
     args.headers = source.headers;
   }
   args.tags = tagging_directive == "REPLACE" ? std::move(new_tags) : source.tags;
+  args.lock = std::move(lock);  // a copy's lock is its own, never the source's
   auto body = ObjectBody(ctx.objects(), src.bucket, src.key, source, 0, source.size);
   // The copy's digests are the source's, recomputed on the way: a corrupt
   // read cannot slip through as a good copy.

@@ -33,6 +33,9 @@ Task<Result<std::string>> ObjectLayer::CreateUpload(UploadArgs args) {
   up.storage_class = args.storage_class;
   up.headers = std::move(args.headers);
   up.tags = std::move(args.tags);
+  up.retention_mode = args.lock.mode;
+  up.retain_until = args.lock.retain_until;
+  up.legal_hold = args.lock.legal_hold;
   up.checksum_algorithm = args.checksum_algorithm;
   up.checksum_type = args.checksum_type;
   up.k = static_cast<uint8_t>(place.set->k);
@@ -216,6 +219,9 @@ Task<Result<meta::VersionRecord>> ObjectLayer::CompleteUpload(std::string bucket
   record.version_id = impl_->NewVersionId();
   record.null_version = versioning != kVersioningEnabled;
   record.tags = up.tags;
+  record.retention_mode = up.retention_mode;
+  record.retain_until = up.retain_until;
+  record.legal_hold = up.legal_hold;
   record.mtime = impl_->options.clock->Now();
   record.etag = HexMd5(md5s) + "-" + std::to_string(parts.size());
   record.k = up.k;

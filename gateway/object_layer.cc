@@ -319,7 +319,7 @@ Task<Result<meta::BucketRecord>> ObjectLayer::Impl::Bucket(const std::string& na
   co_return std::move(*record);
 }
 
-Task<Status> ObjectLayer::CreateBucket(std::string name, std::string region) {
+Task<Status> ObjectLayer::CreateBucket(std::string name, std::string region, bool object_lock) {
   auto existing = co_await GetBucket(name);
   if (existing.ok()) co_return Status(Code::kBucketAlreadyOwnedByYou);
   if (existing.status().code() != Code::kNoSuchBucket) co_return existing.status();
@@ -327,6 +327,10 @@ Task<Status> ObjectLayer::CreateBucket(std::string name, std::string region) {
   record.name = name;
   record.created = impl_->options.clock->Now();
   record.region = region;
+  if (object_lock) {
+    record.object_lock = true;
+    record.versioning = std::string(kVersioningEnabled);
+  }
   bool quorum = true;
   for (const auto& pool : impl_->options.pools) {
     for (const auto& set : pool.sets) {
@@ -420,6 +424,16 @@ Task<Status> ObjectLayer::SetBucketVersioning(std::string name, std::string stat
   DriveTxn::UpdateBucket op;
   op.name = std::move(name);
   op.versioning = std::move(state);
+  op.updated = impl_->options.clock->Now();
+  co_return co_await UpdateBucketEverywhere(*impl_, std::move(op));
+}
+
+Task<Status> ObjectLayer::SetBucketObjectLock(std::string name, std::string entry,
+                                              std::optional<std::string> value) {
+  DriveTxn::UpdateBucket op;
+  op.name = std::move(name);
+  op.enable_object_lock = true;
+  op.config.emplace_back(std::move(entry), std::move(value));
   op.updated = impl_->options.clock->Now();
   co_return co_await UpdateBucketEverywhere(*impl_, std::move(op));
 }

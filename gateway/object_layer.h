@@ -74,8 +74,16 @@ struct ObjectLayerOptions {
 // checks digests and fills ETag and checksums, or refuses (BadDigest...).
 using FinishWrite = std::function<Status(uint64_t size, meta::VersionRecord& record)>;
 
+// Object lock state a new version starts with (WORM, enforced by the drives).
+struct LockState {
+  std::string mode;  // "", "GOVERNANCE", "COMPLIANCE"
+  SysTime retain_until{};
+  bool legal_hold = false;
+};
+
 struct PutObjectArgs {
   std::string bucket, key;
+  LockState lock;
   std::optional<uint64_t> size;  // known length, when the request tells it
   std::vector<std::pair<std::string, std::string>> headers;  // stored metadata
   std::string storage_class = "STANDARD";
@@ -141,6 +149,7 @@ struct ListResult {
 
 struct UploadArgs {
   std::string bucket, key;
+  LockState lock;
   std::vector<std::pair<std::string, std::string>> headers;
   meta::StringPairs tags;
   std::string storage_class = "STANDARD";
@@ -171,7 +180,8 @@ class ObjectLayer {
   ~ObjectLayer();
 
   // Buckets live on every drive of every set.
-  Task<Status> CreateBucket(std::string name, std::string region);
+  // With object_lock the bucket is versioned for good and takes retention.
+  Task<Status> CreateBucket(std::string name, std::string region, bool object_lock = false);
   Task<Result<meta::BucketRecord>> GetBucket(std::string name);
   Task<Status> DeleteBucket(std::string name);
   Task<Result<std::vector<meta::BucketRecord>>> ListBuckets();
@@ -184,6 +194,10 @@ class ObjectLayer {
   // fields are kept.
   Task<Status> SetBucketConfig(std::string name, std::string entry,
                                std::optional<std::string> value);
+  // Turns object lock on (for good) and sets or clears the config entry
+  // `entry` (the default retention) in the same change.
+  Task<Status> SetBucketObjectLock(std::string name, std::string entry,
+                                   std::optional<std::string> value);
 
   Task<Result<meta::VersionRecord>> PutObject(PutObjectArgs args, BodySource& body,
                                               FinishWrite finish);
@@ -200,14 +214,23 @@ class ObjectLayer {
   // (records and shards; OK when absent); without one, adds a delete marker
   // in a versioned bucket (a null one when Suspended) or removes the object
   // in a bucket that was never versioned.
+  // The drives refuse to remove a locked version (kAccessDenied).
   Task<Result<DeleteResult>> DeleteObject(std::string bucket, std::string key,
-                                          VersionRef ref = VersionRef::Latest());
+                                          VersionRef ref = VersionRef::Latest(),
+                                          bool bypass_governance = false);
   Task<Result<ListResult>> ListObjects(ListArgs args);
   Task<Result<ListVersionsResult>> ListObjectVersions(ListVersionsArgs args);
   // Replaces the tags of the version `ref` names (in place: no new version);
   // returns the updated record. MethodNotAllowed on a delete marker.
   Task<Result<meta::VersionRecord>> SetObjectTags(std::string bucket, std::string key,
                                                   VersionRef ref, meta::StringPairs tags);
+  // Object lock per version, under the drives' rules (kAccessDenied when the
+  // stored retention forbids the change).
+  Task<Result<meta::VersionRecord>> SetObjectRetention(std::string bucket, std::string key,
+                                                       VersionRef ref, std::string mode,
+                                                       SysTime until, bool bypass_governance);
+  Task<Result<meta::VersionRecord>> SetObjectLegalHold(std::string bucket, std::string key,
+                                                       VersionRef ref, bool on);
 
   // Multipart uploads.
   Task<Result<std::string>> CreateUpload(UploadArgs args);

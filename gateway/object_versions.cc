@@ -116,7 +116,7 @@ Task<Result<meta::VersionRecord>> ObjectLayer::Impl::PutDeleteMarker(const Place
 }
 
 Task<Result<DeleteResult>> ObjectLayer::DeleteObject(std::string bucket, std::string key,
-                                                     VersionRef ref) {
+                                                     VersionRef ref, bool bypass_governance) {
   STRATA_CO_ASSIGN_OR_RETURN(std::string versioning, co_await impl_->Versioning(bucket));
   Placement place = impl_->Place(bucket, key);
   DeleteResult result;
@@ -134,6 +134,7 @@ Task<Result<DeleteResult>> ObjectLayer::DeleteObject(std::string bucket, std::st
   const auto& drives = place.set->drives;
   std::vector<bool> done(drives.size(), false);
   bool removed_marker = false;
+  std::optional<Status> refused;  // a drive's WORM refusal, passed on as it is
   co_await ParallelEach(drives.size(), [&](size_t i) -> Task<void> {
     if (!drives[i] || !drives[i]->online()) co_return;
     DriveTxn txn;
@@ -142,7 +143,7 @@ Task<Result<DeleteResult>> ObjectLayer::DeleteObject(std::string bucket, std::st
       if (!r.ok() && r.status().code() != Code::kNotFound) co_return;
       if (r.ok()) {
         removed_marker = removed_marker || r->delete_marker;
-        txn.delete_versions.push_back({bucket, key, std::move(*r)});
+        txn.delete_versions.push_back({bucket, key, std::move(*r), bypass_governance});
       }
     } else {
       auto versions = co_await drives[i]->GetVersions(bucket, key);
@@ -150,15 +151,18 @@ Task<Result<DeleteResult>> ObjectLayer::DeleteObject(std::string bucket, std::st
       for (auto& v : *versions) {
         if (ref.kind == VersionRef::Kind::kNull && !v.null_version) continue;
         removed_marker = removed_marker || v.delete_marker;
-        txn.delete_versions.push_back({bucket, key, std::move(v)});
+        txn.delete_versions.push_back({bucket, key, std::move(v), bypass_governance});
       }
     }
     if (txn.delete_versions.empty()) {
       done[i] = true;
       co_return;
     }
-    done[i] = (co_await drives[i]->Apply(std::move(txn))).ok();
+    Status st = co_await drives[i]->Apply(std::move(txn));
+    done[i] = st.ok();
+    if (st.code() == Code::kAccessDenied) refused = st;
   });
+  if (refused) co_return *refused;
   if (static_cast<int>(std::count(done.begin(), done.end(), true)) <
       Impl::WriteQuorum(*place.set)) {
     impl_->stats.quorum_failures.fetch_add(1, std::memory_order_relaxed);
@@ -171,6 +175,35 @@ Task<Result<DeleteResult>> ObjectLayer::DeleteObject(std::string bucket, std::st
   co_return result;
 }
 
+namespace {
+
+// Applies an in-place change of one version on every online drive of its
+// set; `add` puts the change into a drive's transaction. A drive's refusal
+// (WORM) is passed on; otherwise a write quorum must have taken it.
+Task<Status> UpdateInPlace(ObjectLayer::Impl& impl, const Placement& place,
+                           const std::function<void(DriveTxn&)>& add) {
+  const auto& drives = place.set->drives;
+  std::vector<bool> ok(drives.size(), false);
+  std::optional<Status> refused;
+  co_await ParallelEach(drives.size(), [&](size_t i) -> Task<void> {
+    if (!drives[i] || !drives[i]->online()) co_return;
+    DriveTxn txn;
+    add(txn);
+    Status st = co_await drives[i]->Apply(std::move(txn));
+    ok[i] = st.ok();
+    if (st.code() == Code::kAccessDenied) refused = st;
+  });
+  if (refused) co_return *refused;
+  if (static_cast<int>(std::count(ok.begin(), ok.end(), true)) <
+      ObjectLayer::Impl::WriteQuorum(*place.set)) {
+    impl.stats.quorum_failures.fetch_add(1, std::memory_order_relaxed);
+    co_return Status(Code::kUnavailable, "write quorum not reached");
+  }
+  co_return Status();
+}
+
+}  // namespace
+
 Task<Result<meta::VersionRecord>> ObjectLayer::SetObjectTags(std::string bucket, std::string key,
                                                              VersionRef ref,
                                                              meta::StringPairs tags) {
@@ -178,22 +211,45 @@ Task<Result<meta::VersionRecord>> ObjectLayer::SetObjectTags(std::string bucket,
   if (record.delete_marker) {
     co_return Status(ref.latest() ? Code::kNoSuchKey : Code::kMethodNotAllowed);
   }
-  Placement place = impl_->Place(bucket, key);
-  const auto& drives = place.set->drives;
   DriveTxn::SetTags op{bucket, key, record.version_id, std::move(tags),
                        impl_->options.clock->Now()};
-  std::vector<bool> ok(drives.size(), false);
-  co_await ParallelEach(drives.size(), [&](size_t i) -> Task<void> {
-    if (!drives[i] || !drives[i]->online()) co_return;
-    DriveTxn txn;
-    txn.set_tags.push_back(op);
-    ok[i] = (co_await drives[i]->Apply(std::move(txn))).ok();
-  });
-  if (static_cast<int>(std::count(ok.begin(), ok.end(), true)) < Impl::WriteQuorum(*place.set)) {
-    impl_->stats.quorum_failures.fetch_add(1, std::memory_order_relaxed);
-    co_return Status(Code::kUnavailable, "write quorum not reached");
-  }
+  STRATA_CO_TRY(co_await UpdateInPlace(*impl_, impl_->Place(bucket, key),
+                                       [&op](DriveTxn& txn) { txn.set_tags.push_back(op); }));
   record.tags = std::move(op.tags);
+  record.updated = op.updated;
+  co_return record;
+}
+
+Task<Result<meta::VersionRecord>> ObjectLayer::SetObjectRetention(std::string bucket,
+                                                                  std::string key, VersionRef ref,
+                                                                  std::string mode, SysTime until,
+                                                                  bool bypass_governance) {
+  STRATA_CO_ASSIGN_OR_RETURN(meta::VersionRecord record, co_await HeadObject(bucket, key, ref));
+  if (record.delete_marker) {
+    co_return Status(ref.latest() ? Code::kNoSuchKey : Code::kMethodNotAllowed);
+  }
+  DriveTxn::SetRetention op{bucket,        key, record.version_id, std::move(mode), until,
+                            bypass_governance, impl_->options.clock->Now()};
+  STRATA_CO_TRY(co_await UpdateInPlace(*impl_, impl_->Place(bucket, key),
+                                       [&op](DriveTxn& txn) { txn.set_retentions.push_back(op); }));
+  record.retention_mode = op.mode;
+  record.retain_until = op.mode.empty() ? SysTime{} : op.until;
+  record.updated = op.updated;
+  co_return record;
+}
+
+Task<Result<meta::VersionRecord>> ObjectLayer::SetObjectLegalHold(std::string bucket,
+                                                                  std::string key, VersionRef ref,
+                                                                  bool on) {
+  STRATA_CO_ASSIGN_OR_RETURN(meta::VersionRecord record, co_await HeadObject(bucket, key, ref));
+  if (record.delete_marker) {
+    co_return Status(ref.latest() ? Code::kNoSuchKey : Code::kMethodNotAllowed);
+  }
+  DriveTxn::SetLegalHold op{bucket, key, record.version_id, on, impl_->options.clock->Now()};
+  STRATA_CO_TRY(co_await UpdateInPlace(
+      *impl_, impl_->Place(bucket, key),
+      [&op](DriveTxn& txn) { txn.set_legal_holds.push_back(op); }));
+  record.legal_hold = on;
   record.updated = op.updated;
   co_return record;
 }

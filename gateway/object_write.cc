@@ -157,6 +157,9 @@ Task<Result<meta::VersionRecord>> ObjectLayer::PutObject(PutObjectArgs args, Bod
   record.version_id = impl_->NewVersionId();
   record.null_version = versioning != kVersioningEnabled;
   record.tags = std::move(args.tags);
+  record.retention_mode = args.lock.mode;
+  record.retain_until = args.lock.retain_until;
+  record.legal_hold = args.lock.legal_hold;
   record.mtime = impl_->options.clock->Now();
   record.size = data.size;
   record.k = static_cast<uint8_t>(place.set->k);

@@ -24,9 +24,9 @@ std::string NewRequestId() {
 // NotImplemented rather than being mistaken for a plain GET or PUT.
 constexpr std::string_view kSubresources[] = {
     "accelerate", "acl", "analytics", "attributes", "cors", "encryption", "intelligent-tiering",
-    "inventory", "legal-hold", "lifecycle", "logging", "metrics", "notification", "object-lock",
+    "inventory", "lifecycle", "logging", "metrics", "notification",
     "ownershipControls", "policy", "policyStatus", "publicAccessBlock", "replication",
-    "requestPayment", "restore", "retention", "select", "torrent", "website", "session"};
+    "requestPayment", "restore", "select", "torrent", "website", "session"};
 
 Task<Status> Route(RequestContext& ctx) {
   const auto method = ctx.req().method();
@@ -42,6 +42,14 @@ Task<Status> Route(RequestContext& ctx) {
       if (method == http::verb::get) co_return co_await GetBucketTagging(ctx);
       if (method == http::verb::put) co_return co_await PutBucketTagging(ctx);
       if (method == http::verb::delete_) co_return co_await DeleteBucketTagging(ctx);
+      co_return Status(Code::kMethodNotAllowed);
+    }
+    if (ctx.HasQuery("object-lock")) {
+      if (method == http::verb::get) co_return co_await GetObjectLockConfiguration(ctx);
+      if (method == http::verb::put) co_return co_await PutObjectLockConfiguration(ctx);
+      co_return Status(Code::kMethodNotAllowed);
+    }
+    if (ctx.HasQuery("retention") || ctx.HasQuery("legal-hold")) {
       co_return Status(Code::kMethodNotAllowed);
     }
     if (ctx.HasQuery("versions") && method != http::verb::get) {
@@ -74,7 +82,17 @@ Task<Status> Route(RequestContext& ctx) {
     }
   }
   STRATA_CO_TRY(ValidateKey(ctx.key));
-  if (ctx.HasQuery("versions") || ctx.HasQuery("versioning")) {
+  if (ctx.HasQuery("versions") || ctx.HasQuery("versioning") || ctx.HasQuery("object-lock")) {
+    co_return Status(Code::kMethodNotAllowed);
+  }
+  if (ctx.HasQuery("retention")) {
+    if (method == http::verb::get) co_return co_await GetObjectRetention(ctx);
+    if (method == http::verb::put) co_return co_await PutObjectRetention(ctx);
+    co_return Status(Code::kMethodNotAllowed);
+  }
+  if (ctx.HasQuery("legal-hold")) {
+    if (method == http::verb::get) co_return co_await GetObjectLegalHold(ctx);
+    if (method == http::verb::put) co_return co_await PutObjectLegalHold(ctx);
     co_return Status(Code::kMethodNotAllowed);
   }
   if (ctx.HasQuery("tagging")) {

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <pugixml.hpp>
 
 #include "gateway/xml.h"
@@ -370,6 +371,75 @@ Result<TagSet> ParseTagging(std::string_view xml, size_t max_bytes) {
     tags.emplace_back(std::move(key), std::move(value));
   }
   return tags;
+}
+
+namespace {
+
+bool IsLockMode(std::string_view m) { return m == "GOVERNANCE" || m == "COMPLIANCE"; }
+
+// A positive decimal integer that fits in 32 bits; nullopt otherwise.
+std::optional<uint32_t> PositiveInt(std::string_view s) {
+  uint32_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size() || v == 0) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+Result<ObjectLockConfig> ParseObjectLockConfiguration(std::string_view xml, size_t max_bytes) {
+  Body body;
+  STRATA_TRY(Body::Load(xml, max_bytes, "ObjectLockConfiguration", &body));
+  ObjectLockConfig out;
+  bool present = false;
+  STRATA_ASSIGN_OR_RETURN(std::string enabled,
+                          ChildText(body.root(), "ObjectLockEnabled", &present));
+  if (present) {
+    if (TrimSpace(enabled) != "Enabled") return Malformed();
+    out.enabled = true;
+  }
+  STRATA_ASSIGN_OR_RETURN(pugi::xml_node rule, UniqueChild(body.root(), "Rule"));
+  if (!rule) return out;
+  STRATA_ASSIGN_OR_RETURN(pugi::xml_node retention, UniqueChild(rule, "DefaultRetention"));
+  if (!retention) return Malformed();
+  STRATA_ASSIGN_OR_RETURN(std::string mode, RequiredChildText(retention, "Mode"));
+  if (!IsLockMode(TrimSpace(mode))) return Malformed();
+  out.default_mode = std::string(TrimSpace(mode));
+  bool has_days = false, has_years = false;
+  STRATA_ASSIGN_OR_RETURN(std::string days, ChildText(retention, "Days", &has_days));
+  STRATA_ASSIGN_OR_RETURN(std::string years, ChildText(retention, "Years", &has_years));
+  if (has_days == has_years) return Malformed();  // exactly one of them
+  auto period = PositiveInt(TrimSpace(has_days ? days : years));
+  if (!period) {
+    return Status(Code::kInvalidArgument, "Default retention period must be a positive integer value.");
+  }
+  (has_days ? out.default_days : out.default_years) = *period;
+  return out;
+}
+
+Result<RetentionConfig> ParseRetention(std::string_view xml, size_t max_bytes) {
+  Body body;
+  STRATA_TRY(Body::Load(xml, max_bytes, "Retention", &body));
+  RetentionConfig out;
+  bool has_mode = false, has_date = false;
+  STRATA_ASSIGN_OR_RETURN(std::string mode, ChildText(body.root(), "Mode", &has_mode));
+  STRATA_ASSIGN_OR_RETURN(std::string date, ChildText(body.root(), "RetainUntilDate", &has_date));
+  if (has_mode) {
+    if (!IsLockMode(TrimSpace(mode))) return Malformed();
+    out.mode = std::string(TrimSpace(mode));
+  }
+  if (has_date) out.retain_until_date = std::string(TrimSpace(date));
+  return out;
+}
+
+Result<bool> ParseLegalHold(std::string_view xml, size_t max_bytes) {
+  Body body;
+  STRATA_TRY(Body::Load(xml, max_bytes, "LegalHold", &body));
+  STRATA_ASSIGN_OR_RETURN(std::string status, RequiredChildText(body.root(), "Status"));
+  const std::string_view s = TrimSpace(status);
+  if (s == "ON") return true;
+  if (s == "OFF") return false;
+  return Malformed();
 }
 
 }  // namespace strata::gw

@@ -90,4 +90,25 @@ using TagSet = std::vector<std::pair<std::string, std::string>>;
 // Count, lengths, characters and duplicate keys are the caller's (InvalidTag).
 Result<TagSet> ParseTagging(std::string_view xml, size_t max_bytes = kMaxXmlBody);
 
+// Object lock. Modes are "GOVERNANCE" / "COMPLIANCE"; anything else is MalformedXML.
+struct ObjectLockConfig {
+  bool enabled = false;        // <ObjectLockEnabled>Enabled</ObjectLockEnabled>
+  std::string default_mode;    // empty: no default retention rule
+  uint32_t default_days = 0;   // exactly one of days / years when default_mode is set
+  uint32_t default_years = 0;
+};
+// MalformedXML for a Rule without exactly one of Days / Years, or a bad mode;
+// InvalidArgument for a period that is not a positive integer.
+Result<ObjectLockConfig> ParseObjectLockConfiguration(std::string_view xml,
+                                                      size_t max_bytes = kMaxXmlBody);
+
+struct RetentionConfig {
+  std::string mode;               // empty when the document has no <Mode>
+  std::string retain_until_date;  // ISO 8601 as sent; the handler parses it
+};
+Result<RetentionConfig> ParseRetention(std::string_view xml, size_t max_bytes = kMaxXmlBody);
+
+// <LegalHold><Status>ON|OFF</Status></LegalHold>: true for ON.
+Result<bool> ParseLegalHold(std::string_view xml, size_t max_bytes = kMaxXmlBody);
+
 }  // namespace strata::gw

@@ -125,13 +125,13 @@ void MetaStore::Batch::Delete(std::string key) {
 
 void MetaStore::Batch::UpdateVersion(std::string_view bucket, std::string_view key,
                                      std::string_view version_id,
-                                     std::function<Status(VersionRecord&)> fn) {
+                                     std::function<Status(VersionRecord&, SysTime)> fn) {
   if (!Check("bucket", bucket) || !Check("key", key)) return;
   std::string k = keys::VersionKey(bucket, key, version_id);
-  RawUpdate raw = [k, fn = std::move(fn)](std::optional<std::string>& value) -> Status {
+  RawUpdate raw = [k, fn = std::move(fn)](std::optional<std::string>& value, SysTime now) -> Status {
     if (!value) return Status(Code::kNotFound, "no such version");
     STRATA_ASSIGN_OR_RETURN(VersionRecord record, DecodeVersionAt(k, *value));
-    STRATA_TRY(fn(record));
+    STRATA_TRY(fn(record, now));
     value = Encode(record);
     return Status();
   };
@@ -141,7 +141,7 @@ void MetaStore::Batch::UpdateVersion(std::string_view bucket, std::string_view k
 void MetaStore::Batch::UpdateBucket(std::string_view name,
                                     std::function<Status(BucketRecord&)> fn) {
   if (!Check("bucket", name)) return;
-  RawUpdate raw = [fn = std::move(fn)](std::optional<std::string>& value) -> Status {
+  RawUpdate raw = [fn = std::move(fn)](std::optional<std::string>& value, SysTime) -> Status {
     if (!value) return Status(Code::kNoSuchBucket);
     STRATA_ASSIGN_OR_RETURN(BucketRecord record, DecodeBucket(*value));
     STRATA_TRY(fn(record));
@@ -164,7 +164,18 @@ void MetaStore::Batch::PutVersion(std::string_view bucket, std::string_view key,
     if (error_.empty()) error_ = "version record without a version id";
     return;
   }
-  Put(keys::VersionKey(bucket, key, record.version_id), Encode(record));
+  std::string k = keys::VersionKey(bucket, key, record.version_id);
+  // Ids are unique: a record already there is only replaced while unlocked.
+  RawUpdate put = [k, encoded = Encode(record)](std::optional<std::string>& value,
+                                                SysTime now) -> Status {
+    if (value) {
+      STRATA_ASSIGN_OR_RETURN(VersionRecord current, DecodeVersionAt(k, *value));
+      STRATA_TRY(CheckRemovable(current, now, false));
+    }
+    value = encoded;
+    return Status();
+  };
+  ops_.push_back(Op{Kind::kUpdate, std::move(k), {}, std::move(put)});
   for (const Segment& s : record.segments) {
     if (!s.data_id.empty()) Put(keys::DataRefKey(s.data_id), "");
   }
@@ -193,7 +204,7 @@ void MetaStore::Batch::EditNullIndex(std::string_view bucket, std::string_view k
     if (error_.empty()) error_ = "version id too long";
     return;
   }
-  RawUpdate raw = [id = std::string(version_id), add](std::optional<std::string>& value) {
+  RawUpdate raw = [id = std::string(version_id), add](std::optional<std::string>& value, SysTime) {
     std::vector<std::string> ids = value ? DecodeNullIndex(*value) : std::vector<std::string>{};
     std::erase(ids, id);
     if (add) ids.push_back(id);
@@ -219,9 +230,19 @@ void MetaStore::Batch::PutInline(std::string_view bucket, std::string_view key,
 }
 
 void MetaStore::Batch::DeleteVersion(std::string_view bucket, std::string_view key,
-                                     const VersionRecord& record) {
+                                     const VersionRecord& record, bool bypass_governance) {
   if (!Check("bucket", bucket) || !Check("key", key)) return;
-  Delete(keys::VersionKey(bucket, key, record.version_id));
+  // WORM: judged against the record as stored, whatever the caller believes.
+  std::string k = keys::VersionKey(bucket, key, record.version_id);
+  RawUpdate guarded = [k, bypass_governance](std::optional<std::string>& value,
+                                             SysTime now) -> Status {
+    if (!value) return Status();
+    STRATA_ASSIGN_OR_RETURN(VersionRecord current, DecodeVersionAt(k, *value));
+    STRATA_TRY(CheckRemovable(current, now, bypass_governance));
+    value.reset();
+    return Status();
+  };
+  ops_.push_back(Op{Kind::kUpdate, std::move(k), {}, std::move(guarded)});
   Delete(keys::VersionKey(bucket, key, record.version_id, keys::kInline));
   for (const Segment& s : record.segments) {
     if (!s.data_id.empty()) Delete(keys::DataRefKey(s.data_id));
@@ -279,6 +300,7 @@ struct MetaStore::Impl {
   };
 
   std::unique_ptr<rocksdb::DB> db;
+  const Clock* clock = &Clock::Real();
 
   std::mutex mu;
   std::condition_variable wake;
@@ -351,7 +373,7 @@ struct MetaStore::Impl {
           if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "read for update");
           std::optional<std::string> value;
           if (s.ok()) value = std::move(current);
-          STRATA_TRY(op.update(value));
+          STRATA_TRY(op.update(value, clock->Now()));
           s = value ? merged.Put(op.key, *value) : merged.Delete(op.key);
           break;
         }
@@ -626,6 +648,7 @@ Result<std::unique_ptr<MetaStore>> MetaStore::Open(const Options& options) {
   }
   auto impl = std::make_unique<Impl>();
   impl->db.reset(raw);
+  impl->clock = options.clock;
   Impl* p = impl.get();
   impl->committer = std::thread([p] { p->Run(); });
   return std::unique_ptr<MetaStore>(new MetaStore(std::move(impl)));

@@ -38,6 +38,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/status.h"
 #include "metadata/records.h"
 
@@ -50,6 +51,8 @@ class MetaStore {
     std::string path;
     // LRU block cache for this store (index, filter and data blocks).
     size_t block_cache_bytes = 64 << 20;
+    // The committer's "now" for object lock checks (tests pass a FakeClock).
+    const Clock* clock = &Clock::Real();
   };
 
   // Group-commit counters, for metrics and tests.
@@ -65,13 +68,16 @@ class MetaStore {
    public:
     // Also writes a 'd' ref for every segment with a data id and, for a null
     // version, adds it to the key's null index. The record's version_id must
-    // not be empty.
+    // not be empty. Refused when a locked record of the same id exists.
     void PutVersion(std::string_view bucket, std::string_view key, const VersionRecord& record);
     void PutInline(std::string_view bucket, std::string_view key, std::string_view version_id,
                    std::string_view shard_bytes);
     // Deletes the version, its inline shard, the 'd' refs of its segments and
-    // its entry in the null index.
-    void DeleteVersion(std::string_view bucket, std::string_view key, const VersionRecord& record);
+    // its entry in the null index. Refused (kAccessDenied, the whole batch
+    // fails) while the stored version is locked (CheckRemovable at commit
+    // time); absent versions are fine.
+    void DeleteVersion(std::string_view bucket, std::string_view key, const VersionRecord& record,
+                       bool bypass_governance = false);
     void PutBucket(const BucketRecord& record);
     void DeleteBucket(std::string_view name);
     void PutUpload(const UploadRecord& record);
@@ -88,9 +94,10 @@ class MetaStore {
     // of one record never interleave. `fn` may refuse with a Status: then this
     // whole batch fails with it and nothing of it is written (other batches
     // of the group are not affected). kNotFound when the record is absent.
-    // `fn` runs on the committer thread: keep it short and self-contained.
+    // `fn` runs on the committer thread: keep it short and self-contained;
+    // it gets the committer's clock reading.
     void UpdateVersion(std::string_view bucket, std::string_view key, std::string_view version_id,
-                       std::function<Status(VersionRecord&)> fn);
+                       std::function<Status(VersionRecord&, SysTime now)> fn);
     void UpdateBucket(std::string_view name, std::function<Status(BucketRecord&)> fn);
 
     bool empty() const { return ops_.empty() && error_.empty(); }
@@ -100,7 +107,7 @@ class MetaStore {
     enum class Kind { kPut, kDelete, kUpdate };
     // kUpdate: `update` gets the current value (nullopt when absent) and
     // leaves the new one (nullopt deletes).
-    using RawUpdate = std::function<Status(std::optional<std::string>&)>;
+    using RawUpdate = std::function<Status(std::optional<std::string>&, SysTime now)>;
     struct Op {
       Kind kind = Kind::kPut;
       std::string key;

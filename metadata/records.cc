@@ -29,7 +29,8 @@ namespace version_tag {
 constexpr uint32_t kVersionId = 1, kNullVersion = 2, kDeleteMarker = 3, kMtime = 4, kSize = 5,
                    kEtag = 6, kK = 7, kM = 8, kShardIndex = 9, kInlineData = 10, kStorageClass = 11,
                    kHeader = 12, kChecksum = 13, kChecksumType = 14, kSegment = 15, kExt = 16,
-                   kTag = 17, kUpdated = 18;
+                   kTag = 17, kUpdated = 18, kRetentionMode = 19, kRetainUntil = 20,
+                   kLegalHold = 21;
 }
 namespace bucket_tag {
 constexpr uint32_t kName = 1, kCreated = 2, kRegion = 3, kVersioning = 4, kObjectLock = 5,
@@ -38,7 +39,8 @@ constexpr uint32_t kName = 1, kCreated = 2, kRegion = 3, kVersioning = 4, kObjec
 namespace upload_tag {
 constexpr uint32_t kUploadId = 1, kBucket = 2, kKey = 3, kInitiated = 4, kStorageClass = 5,
                    kHeader = 6, kChecksumAlgorithm = 7, kChecksumType = 8, kK = 9, kM = 10,
-                   kExt = 11, kTag = 12;
+                   kExt = 11, kTag = 12, kRetentionMode = 13, kRetainUntil = 14,
+                   kLegalHold = 15;
 }
 namespace part_tag {
 constexpr uint32_t kPartNumber = 1, kMtime = 2, kShardIndex = 3, kSegment = 4;
@@ -270,6 +272,9 @@ std::string Encode(const VersionRecord& r) {
   w.Pairs(kExt, r.ext);
   w.Pairs(kTag, r.tags);
   w.Time(kUpdated, r.updated);
+  w.Bytes(kRetentionMode, r.retention_mode);
+  w.Time(kRetainUntil, r.retain_until);
+  w.Bool(kLegalHold, r.legal_hold, false);
   return w.Finish(kKindVersion);
 }
 
@@ -336,6 +341,15 @@ Result<VersionRecord> DecodeVersion(std::string_view bytes) {
         break;
       case kUpdated:
         out.updated = r.Time();
+        break;
+      case kRetentionMode:
+        out.retention_mode = r.Bytes();
+        break;
+      case kRetainUntil:
+        out.retain_until = r.Time();
+        break;
+      case kLegalHold:
+        out.legal_hold = r.Bool();
         break;
       default:
         break;
@@ -412,6 +426,9 @@ std::string Encode(const UploadRecord& r) {
   w.Uint(kM, r.m);
   w.Pairs(kExt, r.ext);
   w.Pairs(kTag, r.tags);
+  w.Bytes(kRetentionMode, r.retention_mode);
+  w.Time(kRetainUntil, r.retain_until);
+  w.Bool(kLegalHold, r.legal_hold, false);
   return w.Finish(kKindUpload);
 }
 
@@ -460,6 +477,15 @@ Result<UploadRecord> DecodeUpload(std::string_view bytes) {
       }
       case kTag:
         out.tags.push_back(r.Pair());
+        break;
+      case kRetentionMode:
+        out.retention_mode = r.Bytes();
+        break;
+      case kRetainUntil:
+        out.retain_until = r.Time();
+        break;
+      case kLegalHold:
+        out.legal_hold = r.Bool();
         break;
       default:
         break;
@@ -543,6 +569,27 @@ Result<std::string> VersionIdFromHex(std::string_view hex) {
   auto raw = HexDecode(hex);
   if (!raw) return Status(Code::kInvalidArgument, "invalid version id");
   return std::move(*raw);
+}
+
+Status CheckRemovable(const VersionRecord& record, SysTime now, bool bypass_governance) {
+  if (record.legal_hold) return Status(Code::kAccessDenied, "the object version is under legal hold");
+  if (record.retention_mode.empty() || record.retain_until <= now) return Status();
+  if (record.retention_mode == kGovernance && bypass_governance) return Status();
+  return Status(Code::kAccessDenied, "the object version is under " + record.retention_mode +
+                                         " retention");
+}
+
+Status CheckRetentionChange(const VersionRecord& record, std::string_view mode, SysTime until,
+                            SysTime now, bool bypass_governance) {
+  const bool active = !record.retention_mode.empty() && record.retain_until > now;
+  if (!active) return Status();
+  const bool keeps_or_tightens =
+      !mode.empty() && until >= record.retain_until &&
+      (mode == record.retention_mode || mode == kCompliance);
+  if (keeps_or_tightens) return Status();
+  if (record.retention_mode == kGovernance && bypass_governance) return Status();
+  return Status(Code::kAccessDenied, "the object version is under " + record.retention_mode +
+                                         " retention");
 }
 
 }  // namespace strata::meta

@@ -77,6 +77,10 @@ struct VersionRecord {
   // Last in-place change (tags...); the epoch when never changed. Set by the
   // gateway, the same on every drive: readers prefer the latest.
   SysTime updated{};
+  // Object lock (WORM): enforced by the drive's committer, see CheckRemovable.
+  std::string retention_mode;  // "", "GOVERNANCE" or "COMPLIANCE"
+  SysTime retain_until{};
+  bool legal_hold = false;
 
   friend bool operator==(const VersionRecord&, const VersionRecord&) = default;
 };
@@ -104,6 +108,9 @@ struct UploadRecord {
   uint8_t k = 0, m = 0;
   std::map<std::string, std::string> ext;
   StringPairs tags;  // given to the object on completion
+  std::string retention_mode;  // object lock given to the object on completion
+  SysTime retain_until{};
+  bool legal_hold = false;
 
   friend bool operator==(const UploadRecord&, const UploadRecord&) = default;
 };
@@ -127,6 +134,20 @@ Result<VersionRecord> DecodeVersion(std::string_view bytes);
 Result<BucketRecord> DecodeBucket(std::string_view bytes);
 Result<UploadRecord> DecodeUpload(std::string_view bytes);
 Result<PartRecord> DecodePart(std::string_view bytes);
+
+// Object lock rules, judged at `now`.
+inline constexpr std::string_view kGovernance = "GOVERNANCE";
+inline constexpr std::string_view kCompliance = "COMPLIANCE";
+// OK when the version may be removed; kAccessDenied while it is under legal
+// hold, under COMPLIANCE retention, or under GOVERNANCE retention without
+// bypass_governance.
+Status CheckRemovable(const VersionRecord& record, SysTime now, bool bypass_governance);
+// OK when `record`'s retention may become (mode, until) (mode "" removes
+// it): extending and GOVERNANCE -> COMPLIANCE always; shortening, removing
+// or COMPLIANCE -> GOVERNANCE of an active retention only for GOVERNANCE with
+// bypass_governance. kAccessDenied otherwise.
+Status CheckRetentionChange(const VersionRecord& record, std::string_view mode, SysTime until,
+                            SysTime now, bool bypass_governance);
 
 // Version ids: 16 raw bytes that sort by creation time.
 //

@@ -35,8 +35,15 @@ using Task = boost::asio::awaitable<T>;
 // One atomic, durable change to a drive's index.
 struct DriveTxn {
   struct PutVersion { std::string bucket, key; meta::VersionRecord record; std::string inline_shard; };
-  // Removes the record, its inline shard, and (after the commit) its shard files.
-  struct DeleteVersion { std::string bucket, key; meta::VersionRecord record; };
+  // Removes the record, its inline shard, and (after the commit) its shard
+  // files. The drive refuses (kAccessDenied, nothing of the transaction
+  // happens) while the stored version is locked: legal hold, COMPLIANCE, or
+  // GOVERNANCE retention without bypass_governance.
+  struct DeleteVersion {
+    std::string bucket, key;
+    meta::VersionRecord record;
+    bool bypass_governance = false;
+  };
   struct PutBucket { meta::BucketRecord record; };
   struct DeleteBucket { std::string name; };
   struct PutUpload { meta::UploadRecord record; };
@@ -51,11 +58,27 @@ struct DriveTxn {
     meta::StringPairs tags;
     SysTime updated;
   };
+  // Sets a committed version's retention (mode "" removes it), under the
+  // drive's own rules (meta::CheckRetentionChange): kAccessDenied when the
+  // stored retention forbids it, kNotFound when the drive lacks the version.
+  struct SetRetention {
+    std::string bucket, key, version_id;
+    std::string mode;
+    SysTime until;
+    bool bypass_governance = false;
+    SysTime updated;
+  };
+  struct SetLegalHold {
+    std::string bucket, key, version_id;
+    bool on = false;
+    SysTime updated;
+  };
   // Changes fields of a bucket record in place (kNoSuchBucket when absent):
   // the versioning state when set, and config entries (nullopt erases one).
   struct UpdateBucket {
     std::string name;
     std::optional<std::string> versioning;
+    bool enable_object_lock = false;  // turns it on; nothing turns it off
     std::vector<std::pair<std::string, std::optional<std::string>>> config;
     SysTime updated;
   };
@@ -69,6 +92,8 @@ struct DriveTxn {
   std::vector<PutPart> put_parts;
   std::vector<DeletePart> delete_parts;
   std::vector<SetTags> set_tags;
+  std::vector<SetRetention> set_retentions;
+  std::vector<SetLegalHold> set_legal_holds;
   std::vector<UpdateBucket> update_buckets;
   // Shard files of writes that never committed (refused or below quorum).
   std::vector<std::string> remove_shards;

@@ -145,7 +145,7 @@ class LocalDrive final : public Drive {
     meta::MetaStore::Batch batch;
     std::vector<std::string> unlink_ids;
     for (auto& op : txn.delete_versions) {
-      batch.DeleteVersion(op.bucket, op.key, op.record);
+      batch.DeleteVersion(op.bucket, op.key, op.record, op.bypass_governance);
       for (const auto& seg : op.record.segments) {
         if (!seg.data_id.empty()) unlink_ids.push_back(seg.data_id);
       }
@@ -168,9 +168,28 @@ class LocalDrive final : public Drive {
     for (const auto& op : txn.set_tags) {
       batch.UpdateVersion(op.bucket, op.key, op.version_id,
                           [tags = op.tags, updated = op.updated](
-                              meta::VersionRecord& record) {
+                              meta::VersionRecord& record, SysTime) {
                             record.tags = tags;
                             record.updated = updated;
+                            return Status();
+                          });
+    }
+    for (const auto& op : txn.set_retentions) {
+      batch.UpdateVersion(op.bucket, op.key, op.version_id,
+                          [op](meta::VersionRecord& record, SysTime now) -> Status {
+                            STRATA_TRY(meta::CheckRetentionChange(record, op.mode, op.until, now,
+                                                                  op.bypass_governance));
+                            record.retention_mode = op.mode;
+                            record.retain_until = op.mode.empty() ? SysTime{} : op.until;
+                            record.updated = op.updated;
+                            return Status();
+                          });
+    }
+    for (const auto& op : txn.set_legal_holds) {
+      batch.UpdateVersion(op.bucket, op.key, op.version_id,
+                          [op](meta::VersionRecord& record, SysTime) {
+                            record.legal_hold = op.on;
+                            record.updated = op.updated;
                             return Status();
                           });
     }
@@ -178,6 +197,9 @@ class LocalDrive final : public Drive {
       const std::string name = op.name;  // before the lambda takes `op`
       batch.UpdateBucket(name, [op = std::move(op)](meta::BucketRecord& record) {
         if (op.versioning) record.versioning = *op.versioning;
+        if (op.enable_object_lock) record.object_lock = true;
+        // A locked bucket stays versioned, whatever a caller asks.
+        if (record.object_lock) record.versioning = "Enabled";
         for (const auto& [name, value] : op.config) {
           if (value) {
             record.config.insert_or_assign(name, *value);
@@ -433,6 +455,7 @@ Result<std::unique_ptr<Drive>> OpenLocalDrive(const LocalDriveOptions& options,
   meta::MetaStore::Options mo;
   mo.path = options.root + "/meta";
   mo.block_cache_bytes = options.block_cache_bytes;
+  mo.clock = options.clock;
   auto store = meta::MetaStore::Open(mo);
   if (!store.ok()) {
     close_all();

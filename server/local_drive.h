@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 
+#include "common/clock.h"
 #include "server/async.h"
 #include "server/drive.h"
 
@@ -27,6 +28,7 @@ struct LocalDriveOptions {
   std::string root;  // the drive's folder; must exist (a missing folder is an offline drive)
   BlockingExecutor blocking;  // fdatasync / unlink / sweep
   size_t block_cache_bytes = 32 << 20;
+  const Clock* clock = &Clock::Real();  // object lock expiry (tests pass a FakeClock)
 };
 
 struct SweepStats {
