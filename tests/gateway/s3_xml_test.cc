@@ -488,3 +488,73 @@ TEST_CASE("Tagging: the AWS documentation example and edge cases", "[s3xml]") {
 
 }  // namespace
 }  // namespace strata::gw
+
+namespace strata::gw {
+namespace {
+
+TEST_CASE("ObjectLockConfiguration: the AWS shapes and what is refused", "[s3xml][lock]") {
+  auto days = ParseObjectLockConfiguration(
+      "<ObjectLockConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+      "<ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention>"
+      "<Mode>COMPLIANCE</Mode><Days>30</Days></DefaultRetention></Rule>"
+      "</ObjectLockConfiguration>");
+  REQUIRE(days.ok());
+  CHECK(days->enabled);
+  CHECK(days->default_mode == "COMPLIANCE");
+  CHECK(days->default_days == 30);
+  CHECK(days->default_years == 0);
+  auto bare = ParseObjectLockConfiguration(
+      "<ObjectLockConfiguration><ObjectLockEnabled>Enabled</ObjectLockEnabled>"
+      "</ObjectLockConfiguration>");
+  REQUIRE(bare.ok());
+  CHECK(bare->default_mode.empty());
+  auto rule = [](std::string inner) {
+    return ParseObjectLockConfiguration(
+        "<ObjectLockConfiguration><ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule>" + inner +
+        "</Rule></ObjectLockConfiguration>");
+  };
+  CHECK(rule("<DefaultRetention><Mode>GOVERNANCE</Mode><Years>2</Years></DefaultRetention>")
+            ->default_years == 2);
+  CHECK(CodeOf(rule("<DefaultRetention><Mode>GOVERNANCE</Mode><Days>1</Days><Years>1</Years>"
+                    "</DefaultRetention>")) == Code::kMalformedXML);
+  CHECK(CodeOf(rule("<DefaultRetention><Mode>GOVERNANCE</Mode></DefaultRetention>")) ==
+        Code::kMalformedXML);
+  CHECK(CodeOf(rule("<DefaultRetention><Mode>FOREVER</Mode><Days>1</Days></DefaultRetention>")) ==
+        Code::kMalformedXML);
+  CHECK(CodeOf(rule("<DefaultRetention><Days>1</Days></DefaultRetention>")) ==
+        Code::kMalformedXML);
+  CHECK(CodeOf(rule("")) == Code::kMalformedXML);
+  for (const char* bad : {"0", "-1", "1.5", "x", "99999999999", ""}) {
+    INFO(bad);
+    CHECK(CodeOf(rule(std::string("<DefaultRetention><Mode>GOVERNANCE</Mode><Days>") + bad +
+                      "</Days></DefaultRetention>")) == Code::kInvalidArgument);
+  }
+  CHECK(CodeOf(ParseObjectLockConfiguration(
+            "<ObjectLockConfiguration><ObjectLockEnabled>Disabled</ObjectLockEnabled>"
+            "</ObjectLockConfiguration>")) == Code::kMalformedXML);
+  CHECK(CodeOf(ParseObjectLockConfiguration("<Other/>")) == Code::kMalformedXML);
+  CHECK(CodeOf(ParseObjectLockConfiguration(std::string(2 << 20, ' '))) != Code::kOk);
+}
+
+TEST_CASE("Retention and LegalHold documents", "[s3xml][lock]") {
+  auto r = ParseRetention(
+      "<Retention><Mode>GOVERNANCE</Mode><RetainUntilDate>2030-01-01T00:00:00Z"
+      "</RetainUntilDate></Retention>");
+  REQUIRE(r.ok());
+  CHECK(r->mode == "GOVERNANCE");
+  CHECK(r->retain_until_date == "2030-01-01T00:00:00Z");
+  CHECK(ParseRetention("<Retention/>")->mode.empty());
+  CHECK(CodeOf(ParseRetention("<Retention><Mode>governance</Mode></Retention>")) ==
+        Code::kMalformedXML);
+  CHECK(CodeOf(ParseRetention("<Retention><Mode>GOVERNANCE</Mode><Mode>COMPLIANCE</Mode>"
+                              "</Retention>")) == Code::kMalformedXML);
+  CHECK(ParseLegalHold("<LegalHold><Status>ON</Status></LegalHold>").value());
+  CHECK_FALSE(ParseLegalHold("<LegalHold><Status>OFF</Status></LegalHold>").value());
+  CHECK(CodeOf(ParseLegalHold("<LegalHold><Status>on</Status></LegalHold>")) ==
+        Code::kMalformedXML);
+  CHECK(CodeOf(ParseLegalHold("<LegalHold/>")) == Code::kMalformedXML);
+  CHECK(CodeOf(ParseLegalHold("<LegalHold><Status>ON</Status>")) == Code::kMalformedXML);
+}
+
+}  // namespace
+}  // namespace strata::gw
