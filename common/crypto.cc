@@ -123,4 +123,54 @@ std::string RandomBytes(size_t n) {
   return out;
 }
 
+namespace {
+
+constexpr size_t kGcmNonce = 12, kGcmTag = 16;
+
+struct CipherCtxFree {
+  void operator()(EVP_CIPHER_CTX* c) const { EVP_CIPHER_CTX_free(c); }
+};
+using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree>;
+
+const unsigned char* U(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
+
+}  // namespace
+
+std::string SealAesGcm(std::string_view key, std::string_view plaintext, std::string_view aad) {
+  if (key.size() != 32) throw std::invalid_argument("AES-256-GCM needs a 32-byte key");
+  std::string out = RandomBytes(kGcmNonce);
+  out.resize(kGcmNonce + plaintext.size() + kGcmTag);
+  auto* ct = reinterpret_cast<unsigned char*>(out.data() + kGcmNonce);
+  CipherCtx ctx(EVP_CIPHER_CTX_new());
+  int len = 0;
+  bool ok = ctx && EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, U(key), U(out)) == 1 &&
+            EVP_EncryptUpdate(ctx.get(), nullptr, &len, U(aad), static_cast<int>(aad.size())) == 1 &&
+            EVP_EncryptUpdate(ctx.get(), ct, &len, U(plaintext),
+                              static_cast<int>(plaintext.size())) == 1 &&
+            EVP_EncryptFinal_ex(ctx.get(), ct + len, &len) == 1 &&
+            EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kGcmTag,
+                                ct + plaintext.size()) == 1;
+  if (!ok) throw std::runtime_error("AES-256-GCM encryption failed");
+  return out;
+}
+
+std::optional<std::string> OpenAesGcm(std::string_view key, std::string_view sealed,
+                                      std::string_view aad) {
+  if (key.size() != 32 || sealed.size() < kGcmNonce + kGcmTag) return std::nullopt;
+  std::string_view nonce = sealed.substr(0, kGcmNonce);
+  std::string_view ct = sealed.substr(kGcmNonce, sealed.size() - kGcmNonce - kGcmTag);
+  std::string tag(sealed.substr(sealed.size() - kGcmTag));
+  std::string out(ct.size(), '\0');
+  auto* pt = reinterpret_cast<unsigned char*>(out.data());
+  CipherCtx ctx(EVP_CIPHER_CTX_new());
+  int len = 0;
+  bool ok = ctx && EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, U(key), U(nonce)) == 1 &&
+            EVP_DecryptUpdate(ctx.get(), nullptr, &len, U(aad), static_cast<int>(aad.size())) == 1 &&
+            EVP_DecryptUpdate(ctx.get(), pt, &len, U(ct), static_cast<int>(ct.size())) == 1 &&
+            EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kGcmTag, tag.data()) == 1 &&
+            EVP_DecryptFinal_ex(ctx.get(), pt + len, &len) == 1;
+  if (!ok) return std::nullopt;
+  return out;
+}
+
 }  // namespace strata

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -48,5 +49,13 @@ class Hasher {
 
 // Cryptographically random bytes (RAND_bytes).
 std::string RandomBytes(size_t n);
+
+// Authenticated encryption of small secrets at rest: AES-256-GCM with a
+// random 96-bit nonce. `key` must be 32 bytes. Output: nonce | ciphertext |
+// 16-byte tag. `aad` is authenticated, not stored (pass the same to Open).
+std::string SealAesGcm(std::string_view key, std::string_view plaintext, std::string_view aad);
+// The plaintext, or nullopt when the key, the aad or any byte is wrong.
+std::optional<std::string> OpenAesGcm(std::string_view key, std::string_view sealed,
+                                      std::string_view aad);
 
 }  // namespace strata

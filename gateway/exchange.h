@@ -46,6 +46,16 @@ class Exchange {
 
   // After this response the connection is closed (e.g. an unread body).
   virtual void CloseAfterResponse() = 0;
+
+  // What this exchange moved so far, for metrics and the access log: request
+  // body bytes read, response bytes written (header included) and the status
+  // sent (0 before the response started).
+  struct Traffic {
+    uint64_t received = 0;
+    uint64_t sent = 0;
+    unsigned status = 0;
+  };
+  virtual const Traffic& traffic() const = 0;
 };
 
 }  // namespace strata::gw

@@ -12,6 +12,7 @@
 #include "gateway/object_layer.h"
 #include "gateway/s3_service.h"
 #include "gateway/uri.h"
+#include "gateway/users.h"
 
 namespace strata::gw {
 
@@ -23,6 +24,7 @@ struct RequestContext {
   std::string key;     // decoded; empty for bucket-level requests
   std::vector<QueryParam> query;
   AuthResult auth;
+  Principal principal;  // who signed the request
   // Extra headers for an error response (x-amz-delete-marker on a 404...).
   std::vector<std::pair<std::string, std::string>> error_headers;
 

@@ -56,8 +56,10 @@ Task<Result<meta::BucketRecord>> LockedBucket(RequestContext& ctx) {
 }  // namespace
 
 bool BypassGovernance(const RequestContext& ctx) {
-  // Every authenticated caller is the root user today, who may bypass.
-  return boost::beast::iequals(ctx.Header("x-amz-bypass-governance-retention"), "true");
+  // Only callers who may write get here with a delete or a retention change:
+  // the root user and readwrite users, whose policy is every S3 action
+  // (s3:BypassGovernanceRetention included, as MinIO's readwrite policy).
+  return ctx.principal.may_write() && boost::beast::iequals(ctx.Header("x-amz-bypass-governance-retention"), "true");
 }
 
 Result<LockState> LockFromHeaders(const RequestContext& ctx, const meta::BucketRecord& bucket,

@@ -71,6 +71,7 @@ class SessionExchange final : public Exchange {
   bool response_started() const override { return started_; }
   void CloseAfterResponse() override { close_ = true; }
   bool close_requested() const { return close_; }
+  const Traffic& traffic() const override { return traffic_; }
 
   Task<Status> Continue() override {
     if (continued_ || started_) co_return Status();
@@ -104,14 +105,17 @@ class SessionExchange final : public Exchange {
                        "You did not provide the number of bytes specified by the Content-Length "
                        "HTTP header.");
     }
+    traffic_.received += out.size() - body.size;
     co_return out.size() - body.size;
   }
 
   Task<Status> Send(http::response<http::string_body> res) override {
     started_ = true;
+    traffic_.status = res.result_int();
     Finalize(res.base());
     Lowest(stream_).expires_after(timeout_);
     auto [ec, n] = co_await http::async_write(stream_, res, kTuple);
+    traffic_.sent += n;
     if (ec) {
       close_ = true;
       co_return Status(Code::kAborted, "client went away");
@@ -121,6 +125,7 @@ class SessionExchange final : public Exchange {
 
   Task<Status> StartStream(http::response_header<> header, uint64_t length) override {
     started_ = true;
+    traffic_.status = header.result_int();
     stream_res_.emplace(std::move(header));
     stream_res_->content_length(length);
     Finalize(stream_res_->base());
@@ -129,6 +134,7 @@ class SessionExchange final : public Exchange {
     serializer_.emplace(*stream_res_);
     Lowest(stream_).expires_after(timeout_);
     auto [ec, n] = co_await http::async_write_header(stream_, *serializer_, kTuple);
+    traffic_.sent += n;
     if (ec) {
       close_ = true;
       co_return Status(Code::kAborted, "client went away");
@@ -144,6 +150,7 @@ class SessionExchange final : public Exchange {
     body.more = true;
     Lowest(stream_).expires_after(timeout_);
     auto [ec, n] = co_await http::async_write(stream_, *serializer_, kTuple);
+    traffic_.sent += n;
     if (ec == http::error::need_buffer) ec = {};
     if (ec) {
       close_ = true;
@@ -182,6 +189,7 @@ class SessionExchange final : public Exchange {
   bool continued_ = false;
   bool started_ = false;
   bool close_ = false;
+  Traffic traffic_;
   std::optional<http::response<http::buffer_body>> stream_res_;
   std::optional<http::response_serializer<http::buffer_body>> serializer_;
 };

@@ -64,6 +64,15 @@ size_t ObjectLayer::online_drives() const {
   return n;
 }
 
+const std::vector<Pool>& ObjectLayer::pools() const { return impl_->options.pools; }
+
+bool ObjectLayer::WriteQuorumEverywhere() const {
+  for (const auto& pool : impl_->options.pools)
+    for (const auto& set : pool.sets)
+      if (Impl::OnlineCount(set) < Impl::WriteQuorum(set)) return false;
+  return true;
+}
+
 size_t ObjectLayer::total_drives() const {
   size_t n = 0;
   for (const auto& pool : impl_->options.pools)

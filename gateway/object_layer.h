@@ -260,11 +260,25 @@ class ObjectLayer {
   Task<Result<BelowQuorumReport>> RemoveBelowQuorum(SysTime written_before,
                                                     const std::atomic<bool>& stop);
 
+  // Cluster configuration records (users, tiers), kept on every drive of
+  // every set like bucket records. Needs a write quorum in every set; the
+  // later `updated` wins on each drive.
+  Task<Status> PutConfig(meta::ConfigRecord record);
+  // The live records of `kind`, by name: per name the latest `updated` among
+  // the drives that answered, kept when at least half of them hold the name
+  // (an add that missed its quorum does not count) and dropped when it is a
+  // tombstone. kUnavailable when no drive answered.
+  Task<Result<std::vector<meta::ConfigRecord>>> ListConfig(std::string kind);
+
   const ObjectLayerStats& stats() const;
+  // The topology, for status reports and metrics (immutable after Create).
+  const std::vector<Pool>& pools() const;
 
   // Drives online / total, for readiness and start-up reports.
   size_t online_drives() const;
   size_t total_drives() const;
+  // True when every erasure set has a write quorum of online drives.
+  bool WriteQuorumEverywhere() const;
 
   struct Impl;
 

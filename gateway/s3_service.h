@@ -16,6 +16,9 @@
 
 namespace strata::gw {
 
+class S3Metrics;
+class UserStore;
+
 struct Credentials {
   std::string access_key;
   std::string secret_key;
@@ -27,6 +30,10 @@ struct S3ServiceOptions {
   std::string region = "us-east-1";
   Clock* clock = &Clock::Real();
   uint64_t max_object_size = 5ull << 40;  // 5 TiB as S3; single PUT max is 5 GiB
+  S3Metrics* metrics = nullptr;           // optional; outlives the service
+  // Users besides `root` (which it also answers for); nullptr = root only.
+  const UserStore* users = nullptr;
+  bool access_log = false;  // one log line per request
 };
 
 class S3Service {
@@ -35,6 +42,14 @@ class S3Service {
   Task<void> Handle(Exchange& exchange);
 
  private:
+  // What the access log and metrics need once a request is done.
+  struct Outcome {
+    size_t api = 0;  // index into kS3Apis (gateway/s3_metrics.h)
+    std::string request_id, bucket, key, access_key;
+    Status status;
+  };
+  Task<void> Serve(Exchange& exchange, Outcome& out);
+
   S3ServiceOptions options_;
 };
 

@@ -257,7 +257,8 @@ std::optional<Credential> ParseCredential(std::string_view s) {
   return Credential{s, parts[0], parts[1], parts[2], parts[3]};
 }
 
-Status CheckScope(const Credential& c, std::string_view amz_date, Code code) {
+Status CheckScope(const Credential& c, std::string_view amz_date, Code code,
+                  std::string_view service) {
   bool digits = c.date.size() == 8 && std::all_of(c.date.begin(), c.date.end(),
                                                   [](char ch) { return ch >= '0' && ch <= '9'; });
   if (!digits) return Status(code, "Invalid credential date.");
@@ -265,7 +266,10 @@ Status CheckScope(const Credential& c, std::string_view amz_date, Code code) {
     return Status(code, "Invalid credential date. Date is not the same as X-Amz-Date.");
   }
   if (c.region.empty()) return Status(code, "The credential is missing its region.");
-  if (c.service != "s3") return Status(code, "Incorrect service in the credential: expected 's3'.");
+  if (c.service != service) {
+    return Status(code, "Incorrect service in the credential: expected '" + std::string(service) +
+                            "'.");
+  }
   if (c.terminator != "aws4_request") {
     return Status(code, "The credential must end with 'aws4_request'.");
   }
@@ -444,7 +448,8 @@ std::chrono::microseconds Abs(std::chrono::microseconds d) { return d < d.zero()
 }  // namespace
 
 Result<AuthResult> VerifySigV4Header(const RequestView& req, std::string_view authorization,
-                                     const SecretLookup& secrets, SysTime now) {
+                                     const SecretLookup& secrets, SysTime now,
+                                     std::string_view service) {
   constexpr Code kMalformed = Code::kAuthorizationHeaderMalformed;
   if (!authorization.starts_with(kAlgorithm) || authorization.size() == kAlgorithm.size() ||
       authorization[kAlgorithm.size()] != ' ') {
@@ -462,7 +467,7 @@ Result<AuthResult> VerifySigV4Header(const RequestView& req, std::string_view au
     return Status(kMalformed, "The Signature must be 64 lower-case hex digits.");
   }
   STRATA_ASSIGN_OR_RETURN(RequestDate date, HeaderDate(req));
-  STRATA_TRY(CheckScope(*cred, date.amz_date, kMalformed));
+  STRATA_TRY(CheckScope(*cred, date.amz_date, kMalformed, service));
 
   std::optional<std::string> payload_hash = HeaderValue(req, "x-amz-content-sha256");
   if (!payload_hash) {
@@ -558,7 +563,7 @@ Result<AuthResult> VerifySigV4Presigned(const RequestView& req, const SecretLook
   }
   std::optional<Credential> cred = ParseCredential(*credential.value);
   if (!cred) return Status(kBad, "Error parsing the X-Amz-Credential parameter.");
-  STRATA_TRY(CheckScope(*cred, *amz_date.value, kBad));
+  STRATA_TRY(CheckScope(*cred, *amz_date.value, kBad, "s3"));
   STRATA_ASSIGN_OR_RETURN(std::vector<std::string> names,
                           ParseSignedHeaders(*signed_headers.value, kBad));
   if (!IsLowerHex64(*signature.value)) {

@@ -4,7 +4,8 @@
 // tests that talk to Strata like any SDK.
 //
 // Region: any region in the credential scope is accepted (it is signed, so a
-// client can not change it without the secret); the service must be "s3".
+// client can not change it without the secret); the service must be "s3"
+// (or the one the caller names, for the admin API).
 //
 // Pure functions; thread-safe.
 #pragma once
@@ -20,8 +21,11 @@
 namespace strata::gw {
 
 // `authorization` is the Authorization header value ("AWS4-HMAC-SHA256 ...").
+// The credential scope must name `service` ("s3"; the admin API uses
+// "strata", so an S3 signature can never pass for an admin call).
 Result<AuthResult> VerifySigV4Header(const RequestView& req, std::string_view authorization,
-                                     const SecretLookup& secrets, SysTime now);
+                                     const SecretLookup& secrets, SysTime now,
+                                     std::string_view service = "s3");
 // The query carries X-Amz-Algorithm & co.
 Result<AuthResult> VerifySigV4Presigned(const RequestView& req, const SecretLookup& secrets,
                                         SysTime now);

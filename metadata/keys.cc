@@ -149,4 +149,14 @@ std::string DataRefKey(std::string_view data_id) { return Simple(kDataRef, data_
 
 std::string SysKey(std::string_view name) { return Simple(kSys, name); }
 
+std::string ConfigKindPrefix(std::string_view kind) {
+  std::string out(1, kConfig);
+  out.append(kind).push_back('\0');
+  return out;
+}
+
+std::string ConfigKey(std::string_view kind, std::string_view name) {
+  return ConfigKindPrefix(kind).append(name);
+}
+
 }  // namespace strata::meta::keys

@@ -9,6 +9,7 @@
 //   'n' bucket 0x00 key 0x00                      -> the key's null version ids
 //   'd' data_id                                   -> "" (a shard file is referenced)
 //   's' name                                      -> system value (drive identity ...)
+//   'c' kind 0x00 name                            -> ConfigRecord (users, tiers)
 //
 // ~version_id is every byte inverted, so a key's versions list newest first.
 // The 0x00 after the key makes "a" < "a/b" < "ab" hold for the encoded keys
@@ -38,6 +39,7 @@ inline constexpr char kPart = 'p';
 inline constexpr char kDataRef = 'd';
 inline constexpr char kNullIndex = 'n';
 inline constexpr char kSys = 's';
+inline constexpr char kConfig = 'c';
 
 inline bool HasNul(std::string_view s) { return s.find('\0') != std::string_view::npos; }
 
@@ -89,5 +91,7 @@ std::string PartPrefix(std::string_view upload_id);
 
 std::string DataRefKey(std::string_view data_id);
 std::string SysKey(std::string_view name);
+std::string ConfigKey(std::string_view kind, std::string_view name);
+std::string ConfigKindPrefix(std::string_view kind);  // 'c' kind 0x00
 
 }  // namespace strata::meta::keys

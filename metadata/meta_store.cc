@@ -6,6 +6,7 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/iterator.h>
 #include <rocksdb/options.h>
+#include <rocksdb/statistics.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/write_batch_with_index.h>
 #include <rocksdb/write_batch.h>
@@ -64,6 +65,10 @@ rocksdb::Options MakeOptions(const MetaStore::Options& options) {
   o.bytes_per_sync = 1 << 20;
   o.keep_log_file_num = 4;  // RocksDB's info LOG files, not the WAL
   o.max_log_file_size = 8 << 20;
+  // Tickers only (stalls, compaction bytes) for metrics: per-core counters,
+  // no timers or histograms on the write path.
+  o.statistics = rocksdb::CreateDBStatistics();
+  o.statistics->set_stats_level(rocksdb::StatsLevel::kExceptHistogramOrTimers);
 
   // Small records compress well; LZ4 is cheap enough for every level and
   // ZSTD pays off at the bottom, where most bytes live.
@@ -289,6 +294,20 @@ void MetaStore::Batch::DeletePart(std::string_view upload_id, uint32_t part_numb
 
 void MetaStore::Batch::PutSys(std::string_view name, std::string_view value) {
   Put(keys::SysKey(name), std::string(value));
+}
+
+void MetaStore::Batch::PutConfig(const ConfigRecord& record) {
+  if (!Check("config kind", record.kind) || !Check("config name", record.name)) return;
+  RawUpdate put = [encoded = Encode(record), updated = record.updated](
+                      std::optional<std::string>& value, SysTime) -> Status {
+    if (value) {
+      STRATA_ASSIGN_OR_RETURN(ConfigRecord current, DecodeConfig(*value));
+      if (current.updated > updated) return Status();  // a later change is there
+    }
+    value = encoded;
+    return Status();
+  };
+  ops_.push_back(Op{Kind::kUpdate, keys::ConfigKey(record.kind, record.name), {}, std::move(put)});
 }
 
 // ---------------------------------------------------------------- Impl
@@ -674,6 +693,26 @@ MetaStore::CommitStats MetaStore::commit_stats() const {
                      impl_->writes.load(std::memory_order_relaxed)};
 }
 
+MetaStore::DbStats MetaStore::db_stats() const {
+  DbStats out;
+  rocksdb::DB& db = *impl_->db;
+  if (auto* stats = db.GetOptions().statistics.get()) {
+    out.stall_micros = stats->getTickerCount(rocksdb::STALL_MICROS);
+    out.compaction_read_bytes = stats->getTickerCount(rocksdb::COMPACT_READ_BYTES);
+    out.compaction_write_bytes = stats->getTickerCount(rocksdb::COMPACT_WRITE_BYTES);
+  }
+  auto prop = [&db](const std::string& name) {
+    uint64_t v = 0;
+    return db.GetIntProperty(name, &v) ? v : 0;
+  };
+  out.pending_compaction_bytes = prop(rocksdb::DB::Properties::kEstimatePendingCompactionBytes);
+  out.sst_bytes = prop(rocksdb::DB::Properties::kTotalSstFilesSize);
+  out.memtable_bytes = prop(rocksdb::DB::Properties::kCurSizeAllMemTables);
+  out.block_cache_bytes = prop(rocksdb::DB::Properties::kBlockCacheUsage);
+  out.estimated_keys = prop(rocksdb::DB::Properties::kEstimateNumKeys);
+  return out;
+}
+
 Result<BucketRecord> MetaStore::GetBucket(std::string_view name) {
   if (keys::HasNul(name)) return HasNulError("bucket");
   auto value = impl_->Get(keys::BucketKey(name), "read");
@@ -687,6 +726,13 @@ Result<BucketRecord> MetaStore::GetBucket(std::string_view name) {
 Result<std::vector<BucketRecord>> MetaStore::ListBuckets() {
   return impl_->Collect<BucketRecord>(
       keys::BucketSpace(), [](std::string_view, std::string_view v) { return DecodeBucket(v); });
+}
+
+Result<std::vector<ConfigRecord>> MetaStore::ListConfig(std::string_view kind) {
+  if (keys::HasNul(kind)) return HasNulError("config kind");
+  return impl_->Collect<ConfigRecord>(
+      keys::ConfigKindPrefix(kind),
+      [](std::string_view, std::string_view v) { return DecodeConfig(v); });
 }
 
 Result<bool> MetaStore::BucketHasAnything(std::string_view bucket) {

@@ -88,6 +88,10 @@ class MetaStore {
     void DeletePart(std::string_view upload_id, uint32_t part_number,
                     std::string_view data_id_to_unref);
     void PutSys(std::string_view name, std::string_view value);
+    // Stores `record` unless the drive holds one of the same kind and name
+    // with a later `updated` (then this operation is a no-op: the later
+    // change wins whatever order the drives see them in).
+    void PutConfig(const ConfigRecord& record);
 
     // Read-modify-write, run by the committer against the record as it is at
     // commit time (earlier operations of the same group included), so updates
@@ -136,6 +140,19 @@ class MetaStore {
   Status CommitSync(Batch batch);
   CommitStats commit_stats() const;
 
+  // RocksDB figures that matter to operators. Counters only grow.
+  struct DbStats {
+    uint64_t stall_micros = 0;  // writes delayed or stopped
+    uint64_t compaction_read_bytes = 0;
+    uint64_t compaction_write_bytes = 0;
+    uint64_t pending_compaction_bytes = 0;  // estimate
+    uint64_t sst_bytes = 0;
+    uint64_t memtable_bytes = 0;
+    uint64_t block_cache_bytes = 0;
+    uint64_t estimated_keys = 0;
+  };
+  DbStats db_stats() const;
+
   Result<BucketRecord> GetBucket(std::string_view name);    // kNoSuchBucket when absent
   Result<std::vector<BucketRecord>> ListBuckets();          // by name
   Result<bool> BucketHasAnything(std::string_view bucket);  // any version or upload
@@ -157,6 +174,8 @@ class MetaStore {
                                  std::string_view upload_id);             // kNoSuchUpload
   Result<std::vector<PartRecord>> ListParts(std::string_view upload_id);  // ascending
   Result<std::optional<std::string>> GetSys(std::string_view name);
+  // Every config record of `kind` by name, tombstones included.
+  Result<std::vector<ConfigRecord>> ListConfig(std::string_view kind);
   // True also when the lookup fails: a caller deciding whether to unlink a
   // file must keep it when in doubt.
   bool HasDataRef(std::string_view data_id);

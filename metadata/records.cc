@@ -16,6 +16,7 @@ constexpr char kKindVersion = 'V';
 constexpr char kKindBucket = 'B';
 constexpr char kKindUpload = 'U';
 constexpr char kKindPart = 'P';
+constexpr char kKindConfig = 'C';
 
 // Tag numbers are part of the on-disk format: never renumber or reuse one.
 namespace pair_tag {
@@ -41,6 +42,9 @@ constexpr uint32_t kUploadId = 1, kBucket = 2, kKey = 3, kInitiated = 4, kStorag
                    kHeader = 6, kChecksumAlgorithm = 7, kChecksumType = 8, kK = 9, kM = 10,
                    kExt = 11, kTag = 12, kRetentionMode = 13, kRetainUntil = 14,
                    kLegalHold = 15;
+}
+namespace config_tag {
+constexpr uint32_t kKind = 1, kName = 2, kValue = 3, kUpdated = 4, kDeleted = 5;
 }
 namespace part_tag {
 constexpr uint32_t kPartNumber = 1, kMtime = 2, kShardIndex = 3, kSegment = 4;
@@ -408,6 +412,48 @@ Result<BucketRecord> DecodeBucket(std::string_view bytes) {
     }
   }
   if (!r.ok()) return Corrupt("bucket");
+  return out;
+}
+
+std::string Encode(const ConfigRecord& r) {
+  using namespace config_tag;
+  FieldWriter w;
+  w.Bytes(kKind, r.kind);
+  w.Bytes(kName, r.name);
+  w.Bytes(kValue, r.value);
+  w.Time(kUpdated, r.updated);
+  w.Bool(kDeleted, r.deleted, false);
+  return w.Finish(kKindConfig);
+}
+
+Result<ConfigRecord> DecodeConfig(std::string_view bytes) {
+  using namespace config_tag;
+  auto body = OpenBody(bytes, kKindConfig);
+  if (!body) return Corrupt("config");
+  ConfigRecord out;
+  FieldReader r(*body);
+  while (r.Next()) {
+    switch (r.tag()) {
+      case kKind:
+        out.kind = r.Bytes();
+        break;
+      case kName:
+        out.name = r.Bytes();
+        break;
+      case kValue:
+        out.value = r.Bytes();
+        break;
+      case kUpdated:
+        out.updated = r.Time();
+        break;
+      case kDeleted:
+        out.deleted = r.Bool();
+        break;
+      default:
+        break;
+    }
+  }
+  if (!r.ok()) return Corrupt("config");
   return out;
 }
 

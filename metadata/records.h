@@ -9,7 +9,8 @@
 //   | 0x01   | 'V'  | varint (bytes) | [tag varint][len varint][len bytes] |
 //   +--------+------+----------------+------------------------------------+
 //
-//   kind: 'V' VersionRecord, 'B' BucketRecord, 'U' UploadRecord, 'P' PartRecord.
+//   kind: 'V' VersionRecord, 'B' BucketRecord, 'U' UploadRecord, 'P' PartRecord,
+//         'C' ConfigRecord.
 //   body length must equal the bytes that follow, so truncation or trailing
 //   garbage is detected even at a field boundary.
 //   Field payloads: strings are raw bytes; integers and booleans are one
@@ -124,8 +125,23 @@ struct PartRecord {
   friend bool operator==(const PartRecord&, const PartRecord&) = default;
 };
 
+// A cluster-wide configuration entry (a user, a tier...), kept on every
+// drive like bucket records. `value` is the owner's encoding (JSON); the
+// drive only compares `updated` (the later change wins) and keeps removals
+// as tombstones (`deleted`), so a drive that missed a removal cannot undo it.
+struct ConfigRecord {
+  std::string kind;  // "user", "tier": no 0x00
+  std::string name;  // no 0x00
+  std::string value;
+  SysTime updated{};
+  bool deleted = false;
+
+  friend bool operator==(const ConfigRecord&, const ConfigRecord&) = default;
+};
+
 std::string Encode(const VersionRecord& record);
 std::string Encode(const BucketRecord& record);
+std::string Encode(const ConfigRecord& record);
 std::string Encode(const UploadRecord& record);
 std::string Encode(const PartRecord& record);
 
@@ -134,6 +150,7 @@ Result<VersionRecord> DecodeVersion(std::string_view bytes);
 Result<BucketRecord> DecodeBucket(std::string_view bytes);
 Result<UploadRecord> DecodeUpload(std::string_view bytes);
 Result<PartRecord> DecodePart(std::string_view bytes);
+Result<ConfigRecord> DecodeConfig(std::string_view bytes);
 
 // Object lock rules, judged at `now`.
 inline constexpr std::string_view kGovernance = "GOVERNANCE";

@@ -95,6 +95,9 @@ struct DriveTxn {
   std::vector<SetRetention> set_retentions;
   std::vector<SetLegalHold> set_legal_holds;
   std::vector<UpdateBucket> update_buckets;
+  // Cluster configuration (users, tiers); the later `updated` wins per name.
+  struct PutConfig { meta::ConfigRecord record; };
+  std::vector<PutConfig> put_configs;
   // Shard files of writes that never committed (refused or below quorum).
   std::vector<std::string> remove_shards;
 };
@@ -140,6 +143,20 @@ struct DriveUsage {
   uint64_t free_bytes = 0;
 };
 
+// The drive's metadata index, for metrics. Counters only grow.
+struct IndexStats {
+  uint64_t commit_batches = 0;  // transactions committed
+  uint64_t commit_groups = 0;   // synced index writes (one per group commit)
+  uint64_t stall_micros = 0;    // time writes were delayed or stopped (RocksDB stalls)
+  uint64_t compaction_read_bytes = 0;
+  uint64_t compaction_write_bytes = 0;
+  uint64_t pending_compaction_bytes = 0;  // gauge: estimated bytes compaction still owes
+  uint64_t sst_bytes = 0;                 // gauge
+  uint64_t memtable_bytes = 0;            // gauge
+  uint64_t block_cache_bytes = 0;         // gauge
+  uint64_t estimated_keys = 0;            // gauge
+};
+
 class Drive {
  public:
   virtual ~Drive() = default;
@@ -183,7 +200,11 @@ class Drive {
       std::string bucket, std::string prefix, std::string key_marker,
       std::string upload_id_marker, size_t limit) = 0;
 
+  // Every config record of `kind`, tombstones included.
+  virtual Task<Result<std::vector<meta::ConfigRecord>>> ListConfig(std::string kind) = 0;
+
   virtual Result<DriveUsage> Usage() const = 0;
+  virtual Result<IndexStats> IndexStatistics() const = 0;
 };
 
 }  // namespace strata::server

@@ -212,6 +212,8 @@ class LocalDrive final : public Drive {
       });
     }
 
+    for (const auto& op : txn.put_configs) batch.PutConfig(op.record);
+
     for (auto& id : txn.remove_shards) {
       if (ValidDataId(id) && !store_->HasDataRef(id)) unlink_ids.push_back(id);
     }
@@ -264,6 +266,9 @@ class LocalDrive final : public Drive {
   Task<Result<bool>> BucketHasAnything(std::string bucket) override {
     co_return store_->BucketHasAnything(bucket);
   }
+  Task<Result<std::vector<meta::ConfigRecord>>> ListConfig(std::string kind) override {
+    co_return store_->ListConfig(kind);
+  }
   Task<Result<std::vector<meta::VersionRecord>>> GetVersions(std::string bucket, std::string key,
                                                              size_t limit) override {
     co_return store_->GetVersions(bucket, key, limit);
@@ -302,6 +307,23 @@ class LocalDrive final : public Drive {
     struct statvfs sv;
     if (::statvfs(root_.c_str(), &sv) != 0) return Errno("statvfs", errno);
     return DriveUsage{uint64_t(sv.f_blocks) * sv.f_frsize, uint64_t(sv.f_bavail) * sv.f_frsize};
+  }
+
+  Result<IndexStats> IndexStatistics() const override {
+    IndexStats out;
+    auto commits = store_->commit_stats();
+    out.commit_batches = commits.batches;
+    out.commit_groups = commits.writes;
+    auto db = store_->db_stats();
+    out.stall_micros = db.stall_micros;
+    out.compaction_read_bytes = db.compaction_read_bytes;
+    out.compaction_write_bytes = db.compaction_write_bytes;
+    out.pending_compaction_bytes = db.pending_compaction_bytes;
+    out.sst_bytes = db.sst_bytes;
+    out.memtable_bytes = db.memtable_bytes;
+    out.block_cache_bytes = db.block_cache_bytes;
+    out.estimated_keys = db.estimated_keys;
+    return out;
   }
 
   std::string ShardPath(std::string_view data_id) const {

@@ -3,7 +3,8 @@
 # packages only. Idempotent: packages already present are left alone.
 #
 #   tools/bootstrap.sh          build + run dependencies
-#   tools/bootstrap.sh --test   also the test clients (s3cmd, rclone, ...)
+#   tools/bootstrap.sh --test   also the test clients (s3cmd, rclone, prometheus, ...)
+#   tools/bootstrap.sh --bench  also what the benchmarks compare against (nginx, wrk, fio)
 set -euo pipefail
 
 build_pkgs=(
@@ -14,12 +15,18 @@ build_pkgs=(
   openssl
 )
 test_pkgs=(
-  s3cmd rclone
+  s3cmd rclone prometheus
+)
+bench_pkgs=(
+  nginx-light wrk fio
 )
 
 want=("${build_pkgs[@]}")
 if [[ "${1:-}" == "--test" ]]; then
   want+=("${test_pkgs[@]}")
+fi
+if [[ "${1:-}" == "--bench" ]]; then
+  want+=("${bench_pkgs[@]}")
 fi
 
 SUDO=""

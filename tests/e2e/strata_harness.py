@@ -63,6 +63,7 @@ MiB = 1024 * 1024
 START_TIMEOUT = float(os.environ.get('STRATA_E2E_START_TIMEOUT', '60'))
 STOP_TIMEOUT = 60.0
 ENDPOINT_LINE = re.compile(r'S3 endpoint: (https?://127\.0\.0\.1:(\d+))\s*$')
+ADMIN_LINE = re.compile(r'Admin endpoint: (https?://127\.0\.0\.1:\d+)\s*$')
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 
 
@@ -106,8 +107,10 @@ class Server:
     With `tls=(cert_path, key_path)` it serves HTTPS; clients trust `ca_bundle` (the cert).
     """
 
-    def __init__(self, data_dir, log_dir, extra_env=None, tls=None):
+    def __init__(self, data_dir, log_dir, extra_env=None, tls=None, extra_args=None):
         self.data_dir = data_dir
+        self.extra_args = list(extra_args or [])
+        self.admin_endpoint = None
         self.log_dir = log_dir
         self.extra_env = dict(extra_env or {})
         self.tls = tuple(tls) if tls else None
@@ -127,7 +130,8 @@ class Server:
         env.update({'STRATA_ACCESS_KEY': ACCESS_KEY, 'STRATA_SECRET_KEY': SECRET_KEY})
         env.update(self.extra_env)
         stderr = open(self.stderr_path, 'wb')
-        cmd = [strata_binary(), 'server', '--data', self.data_dir, '--address', '127.0.0.1:0']
+        cmd = [strata_binary(), 'server', '--data', self.data_dir, '--address', '127.0.0.1:0',
+               '--admin-address', '127.0.0.1:0'] + self.extra_args
         if self.tls:
             cmd += ['--tls-cert', self.tls[0], '--tls-key', self.tls[1]]
         try:
@@ -156,6 +160,9 @@ class Server:
                 raise ServerStartError(
                     f'server exited (code {code}) before printing its endpoint\n'
                     f'{self.log_tail()}')
+            admin = ADMIN_LINE.search(line)
+            if admin:
+                self.admin_endpoint = admin.group(1)
             match = ENDPOINT_LINE.search(line)
             if match:
                 self.endpoint, self.port = match.group(1), int(match.group(2))
@@ -648,7 +655,7 @@ def make_self_signed_cert(directory, name='server', common_name='127.0.0.1'):
 class ServerFixture:
     """A temp dir with data/, logs/ and work/, and a Server over data/ (HTTPS if `tls`)."""
 
-    def __init__(self, name, tls=False):
+    def __init__(self, name, tls=False, extra_args=None):
         self.root = tempfile.mkdtemp(prefix=f'strata-e2e-{name}-')
         self.work_dir = os.path.join(self.root, 'work')
         os.makedirs(self.work_dir)
@@ -660,7 +667,7 @@ class ServerFixture:
             shutil.rmtree(self.root, ignore_errors=True)
             raise
         self.server = Server(os.path.join(self.root, 'data'), os.path.join(self.root, 'logs'),
-                             tls=cert)
+                             tls=cert, extra_args=extra_args)
 
     def close(self):
         """Stops the server (must exit 0 on SIGTERM) and removes the dir unless kept."""

@@ -98,6 +98,11 @@ class FaultDrive final : public server::Drive {
     if (faults_->offline) co_return Offline();
     co_return co_await inner_->BucketHasAnything(std::move(bucket));
   }
+  Task<Result<std::vector<meta::ConfigRecord>>> ListConfig(std::string kind) override {
+    if (faults_->offline) co_return Offline();
+    if (faults_->fail_reads) co_return Injected("list config");
+    co_return co_await inner_->ListConfig(std::move(kind));
+  }
   Task<Result<std::vector<meta::VersionRecord>>> GetVersions(std::string bucket, std::string key,
                                                              size_t limit) override {
     if (faults_->offline) co_return Offline();
@@ -155,6 +160,10 @@ class FaultDrive final : public server::Drive {
   Result<server::DriveUsage> Usage() const override {
     if (faults_->offline) return Offline();
     return inner_->Usage();
+  }
+  Result<server::IndexStats> IndexStatistics() const override {
+    if (faults_->offline) return Offline();
+    return inner_->IndexStatistics();
   }
 
  private:

@@ -1,0 +1,9 @@
+// The `strata` subcommands; main.cc dispatches on argv[1].
+#pragma once
+
+namespace strata {
+
+int ServerMain(int argc, char** argv);  // strata server ...
+int AdminMain(int argc, char** argv);   // strata admin ...
+
+}  // namespace strata

@@ -1,0 +1,372 @@
+// `strata server`: the composition root of the embedded server. It wires
+// drives, the object layer, users, metrics, the S3 listener and the admin
+// listener together. Nothing else reads flags or the environment.
+#include <atomic>
+#include <csignal>
+#include <cstdlib>
+#include <exception>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/metrics.h"
+#include "gateway/admin_service.h"
+#include "gateway/http_server.h"
+#include "gateway/object_layer.h"
+#include "gateway/s3_metrics.h"
+#include "gateway/s3_service.h"
+#include "gateway/users.h"
+#include "main/commands.h"
+#include "main/server_metrics.h"
+#include "server/local_drive.h"
+#include "server/topology.h"
+
+namespace strata {
+namespace {
+
+constexpr std::string_view kDevAccessKey = "strata-dev";
+constexpr std::string_view kDevSecretKey = "strata-dev-secret-key";
+
+struct ServerFlags {
+  std::string data = "./data";
+  std::string address = "127.0.0.1:9000";
+  std::string admin_address = "127.0.0.1:9001";  // "off" disables the listener
+  std::string config;
+  std::string tls_cert, tls_key;
+  bool access_log = false;
+  size_t io_threads = 0;  // 0 = one per core
+};
+
+int Usage(const char* why) {
+  if (why) std::cerr << "strata: " << why << "\n";
+  std::cerr << "usage: strata server [--data DIR] [--address HOST:PORT] [--config FILE]\n"
+               "                     [--admin-address HOST:PORT|off] [--access-log]\n"
+               "                     [--tls-cert FILE --tls-key FILE]\n";
+  return 2;
+}
+
+bool IsLoopback(const std::string& host) {
+  return host == "127.0.0.1" || host == "::1" || host == "localhost" || host.rfind("127.", 0) == 0;
+}
+
+struct HostPort {
+  std::string host;
+  uint16_t port = 0;
+};
+
+std::optional<HostPort> ParseHostPort(const std::string& address) {
+  size_t colon = address.rfind(':');
+  if (colon == std::string::npos) return std::nullopt;
+  HostPort out;
+  out.host = address.substr(0, colon);
+  if (out.host.size() >= 2 && out.host.front() == '[' && out.host.back() == ']') {
+    out.host = out.host.substr(1, out.host.size() - 2);
+  }
+  if (out.host == "localhost") out.host = "127.0.0.1";
+  std::string port = address.substr(colon + 1);
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  int p = std::stoi(port);
+  if (p > 65535) return std::nullopt;
+  out.port = static_cast<uint16_t>(p);
+  return out;
+}
+
+std::string Url(bool tls, const std::string& host, uint16_t port) {
+  std::string shown = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  return std::string(tls ? "https" : "http") + "://" + shown + ":" + std::to_string(port);
+}
+
+// Runs a coroutine to completion on a private io_context (start-up only).
+template <typename T>
+T BlockOn(boost::asio::awaitable<T> task) {
+  boost::asio::io_context io;
+  std::optional<T> out;
+  std::exception_ptr error;
+  auto wrapper = [](boost::asio::awaitable<T> t, std::optional<T>* slot) -> boost::asio::awaitable<void> {
+    slot->emplace(co_await std::move(t));
+  };
+  boost::asio::co_spawn(io, wrapper(std::move(task), &out),
+                        [&error](std::exception_ptr e) { error = e; });
+  io.run();
+  if (error) std::rethrow_exception(error);
+  return std::move(*out);
+}
+
+boost::asio::awaitable<void> SweepBelowQuorum(gw::ObjectLayer& layer, SysTime started,
+                                              const std::atomic<bool>& stop) {
+  auto r = co_await layer.RemoveBelowQuorum(started, stop);
+  if (!r.ok()) {
+    log::Warn("below-quorum sweep stopped", {{"error", r.status().ToString()}});
+  } else if (r->versions_removed > 0 || r->sets_skipped > 0) {
+    log::Info("below-quorum sweep done", {{"versions_removed", r->versions_removed},
+                                          {"keys_examined", r->keys_examined},
+                                          {"sets_skipped", r->sets_skipped}});
+  }
+}
+
+// Re-reads the users now and then, so that changes made through another
+// gateway reach this one (issue 7); a single server changes them in place.
+boost::asio::awaitable<void> RefreshUsers(gw::UserStore& users, const std::atomic<bool>& stop) {
+  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+  while (!stop) {
+    timer.expires_after(std::chrono::seconds(1));
+    co_await timer.async_wait(boost::asio::use_awaitable);
+    if (stop) break;
+    Status st = co_await users.Reload();
+    if (!st.ok()) log::Debug("user reload failed", {{"error", st.ToString()}});
+  }
+}
+
+std::optional<server::Topology> LoadTopology(const ServerFlags& flags,
+                                             const std::filesystem::path& data_dir) {
+  if (!flags.config.empty()) {
+    auto t = server::LoadTopology(flags.config, data_dir.string());
+    if (!t.ok()) {
+      log::Error("bad topology", {{"config", flags.config}, {"error", t.status().message()}});
+      return std::nullopt;
+    }
+    return std::move(*t);
+  }
+  server::Topology topology = server::DefaultTopology(data_dir.string());
+  // A fresh data directory gets its drive folders; an existing one keeps
+  // what it has (a missing drive is an offline drive, not a new empty one).
+  std::error_code ec;
+  if (!std::filesystem::exists(data_dir / "hot", ec)) {
+    for (const auto& d : topology.pools[0].sets[0].drives) {
+      std::filesystem::create_directories(d.path, ec);
+      if (ec) {
+        log::Error("cannot create drive folder", {{"path", d.path}, {"error", ec.message()}});
+        return std::nullopt;
+      }
+    }
+  }
+  return topology;
+}
+
+gw::ObjectLayerOptions OpenDrives(const server::Topology& topology,
+                                  boost::asio::thread_pool& blocking) {
+  gw::ObjectLayerOptions options;
+  size_t online = 0, total = 0;
+  for (const auto& pool_spec : topology.pools) {
+    gw::Pool pool;
+    pool.name = pool_spec.name;
+    for (const auto& set_spec : pool_spec.sets) {
+      gw::ErasureSet set;
+      set.k = pool_spec.data;
+      set.m = pool_spec.parity;
+      for (const auto& d : set_spec.drives) {
+        ++total;
+        server::LocalDriveOptions lo{d.name, d.path, blocking.get_executor()};
+        server::SweepStats sweep;
+        auto drive = server::OpenLocalDrive(lo, &sweep);
+        if (!drive.ok()) {
+          log::Warn("drive offline", {{"drive", d.name},
+                                      {"path", d.path},
+                                      {"error", drive.status().ToString()}});
+          set.drives.push_back(nullptr);
+          continue;
+        }
+        if (sweep.orphan_files_removed > 0) {
+          log::Info("removed orphaned shard files",
+                    {{"drive", d.name}, {"files", sweep.orphan_files_removed}});
+        }
+        ++online;
+        set.drives.push_back(std::shared_ptr<server::Drive>(std::move(*drive)));
+      }
+      pool.sets.push_back(std::move(set));
+    }
+    options.pools.push_back(std::move(pool));
+  }
+  log::Info("drives opened", {{"online", online}, {"total", total}});
+  return options;
+}
+
+int RunServer(const ServerFlags& flags) {
+  auto s3_address = ParseHostPort(flags.address);
+  if (!s3_address) return Usage("--address must be HOST:PORT");
+  std::optional<HostPort> admin_address;
+  if (flags.admin_address != "off") {
+    admin_address = ParseHostPort(flags.admin_address);
+    if (!admin_address) return Usage("--admin-address must be HOST:PORT or off");
+  }
+  if (flags.tls_cert.empty() != flags.tls_key.empty()) {
+    return Usage("--tls-cert and --tls-key go together");
+  }
+
+  gw::Credentials root;
+  const char* ak = std::getenv("STRATA_ACCESS_KEY");
+  const char* sk = std::getenv("STRATA_SECRET_KEY");
+  bool loopback_only = IsLoopback(s3_address->host) &&
+                       (!admin_address || IsLoopback(admin_address->host));
+  if (ak && sk && *ak && *sk) {
+    root = {ak, sk};
+  } else if (loopback_only) {
+    root = {std::string(kDevAccessKey), std::string(kDevSecretKey)};
+    std::cout << "No STRATA_ACCESS_KEY/STRATA_SECRET_KEY set: using the development credentials\n"
+              << "  access key: " << kDevAccessKey << "\n  secret key: " << kDevSecretKey
+              << "\n(only allowed on a loopback address)\n";
+  } else {
+    log::Error("refusing to listen beyond loopback without STRATA_ACCESS_KEY and STRATA_SECRET_KEY");
+    return 1;
+  }
+
+  std::error_code ec;
+  std::filesystem::path data_dir = std::filesystem::absolute(flags.data, ec);
+  auto topology = LoadTopology(flags, data_dir);
+  if (!topology) return 1;
+
+  boost::asio::thread_pool blocking(8);
+  auto objects = gw::ObjectLayer::Create(OpenDrives(*topology, blocking));
+  if (!objects.ok()) {
+    log::Error("cannot start the object layer", {{"error", objects.status().ToString()}});
+    return 1;
+  }
+
+  auto users = BlockOn(gw::UserStore::Open({objects->get(), root, &Clock::Real()}));
+  if (!users.ok()) {
+    log::Error("cannot read the users", {{"error", users.status().ToString()}});
+    return 1;
+  }
+  if ((*users)->unreadable() > 0) {
+    log::Warn("users sealed under another root secret key are ignored; add them again",
+              {{"users", (*users)->unreadable()}});
+  }
+
+  metrics::Registry registry;
+  gw::S3Metrics s3_metrics(registry);
+  RegisterServerMetrics(registry, **objects);
+  RegisterProcessMetrics(registry);
+
+  gw::S3ServiceOptions service_options;
+  service_options.objects = objects->get();
+  service_options.root = root;
+  service_options.users = users->get();
+  service_options.metrics = &s3_metrics;
+  service_options.access_log = flags.access_log;
+  auto service = std::make_shared<gw::S3Service>(service_options);
+
+  // Signals are waited for on this thread; the I/O threads never see them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  const bool tls = !flags.tls_cert.empty();
+  std::unique_ptr<gw::HttpServer> admin_listener;
+  if (admin_address) {
+    gw::AdminServiceOptions admin_options;
+    admin_options.objects = objects->get();
+    admin_options.users = users->get();
+    admin_options.registry = &registry;
+    admin_options.root = root;
+    auto admin = std::make_shared<gw::AdminService>(admin_options);
+    gw::HttpServerOptions http;
+    http.host = admin_address->host;
+    http.port = admin_address->port;
+    http.tls_cert_file = flags.tls_cert;
+    http.tls_key_file = flags.tls_key;
+    http.threads = 1;  // operator traffic never queues behind S3 traffic
+    auto started = gw::HttpServer::Start(
+        http, [admin](gw::Exchange& ex) { return admin->Handle(ex); });
+    if (!started.ok()) {
+      log::Error("cannot start the admin listener", {{"address", flags.admin_address},
+                                                     {"error", started.status().ToString()}});
+      return 1;
+    }
+    admin_listener = std::move(*started);
+    std::cout << "Admin endpoint: " << Url(tls, admin_address->host, admin_listener->port())
+              << std::endl;
+  }
+
+  gw::HttpServerOptions http;
+  http.host = s3_address->host;
+  http.port = s3_address->port;
+  http.tls_cert_file = flags.tls_cert;
+  http.tls_key_file = flags.tls_key;
+  http.threads = flags.io_threads;
+  auto listener = gw::HttpServer::Start(
+      http, [service](gw::Exchange& ex) { return service->Handle(ex); });
+  if (!listener.ok()) {
+    log::Error("cannot start the S3 listener",
+               {{"address", flags.address}, {"error", listener.status().ToString()}});
+    return 1;
+  }
+  std::cout << "S3 endpoint: " << Url(tls, s3_address->host, (*listener)->port()) << std::endl;
+
+  // Background work on its own thread: the below-quorum sweep (commits a
+  // crash cut short; nothing written by this process is touched, see
+  // RemoveBelowQuorum) and the user refresh.
+  std::atomic<bool> stop_background{false};
+  std::thread background([layer = objects->get(), user_store = users->get(), &stop_background,
+                          started = Clock::Real().Now()] {
+    boost::asio::io_context io;
+    boost::asio::co_spawn(io, SweepBelowQuorum(*layer, started, stop_background),
+                          boost::asio::detached);
+    boost::asio::co_spawn(io, RefreshUsers(*user_store, stop_background), boost::asio::detached);
+    io.run();
+  });
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  log::Info("stopping: finishing in-flight requests", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  (*listener)->Stop();
+  if (admin_listener) admin_listener->Stop();
+  stop_background = true;
+  background.join();
+  blocking.join();
+  log::Info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int ServerMain(int argc, char** argv) {
+  ServerFlags flags;
+  if (const char* level = std::getenv("STRATA_LOG_LEVEL"); level && std::string(level) == "debug") {
+    log::SetMinLevel(log::Level::kDebug);
+  }
+  for (int i = 2; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&](std::string& out) {
+      if (i + 1 >= argc) return false;
+      out = argv[++i];
+      return true;
+    };
+    bool ok = true;
+    if (arg == "--data") ok = value(flags.data);
+    else if (arg == "--address") ok = value(flags.address);
+    else if (arg == "--admin-address") ok = value(flags.admin_address);
+    else if (arg == "--config") ok = value(flags.config);
+    else if (arg == "--tls-cert") ok = value(flags.tls_cert);
+    else if (arg == "--tls-key") ok = value(flags.tls_key);
+    else if (arg == "--access-log") flags.access_log = true;
+    else if (arg == "--io-threads") {
+      std::string v;
+      ok = value(v);
+      if (ok) flags.io_threads = std::strtoul(v.c_str(), nullptr, 10);
+    } else if (arg == "-h" || arg == "--help") return Usage(nullptr);
+    else if (i == 2 && arg[0] != '-') flags.data = arg;  // `strata server DIR`
+    else return Usage(("unknown argument " + arg).c_str());
+    if (!ok) return Usage(("missing value for " + arg).c_str());
+  }
+  return RunServer(flags);
+}
+
+}  // namespace strata
