@@ -34,30 +34,64 @@ Task<Status> ObjectLayer::PutConfig(meta::ConfigRecord record) {
 }
 
 Task<Result<std::vector<meta::ConfigRecord>>> ObjectLayer::ListConfig(std::string kind) {
-  struct Seen {
-    int drives = 0;
-    meta::ConfigRecord latest;
+  // Per set: which drives answered, and per (name, updated) which of them
+  // hold that version of the record.
+  struct SetView {
+    int quorum = 0;
+    int silent = 0;
   };
-  std::map<std::string, Seen> seen;
+  struct Version {
+    meta::ConfigRecord record;
+    std::vector<int> holders;  // per set
+  };
+  std::vector<SetView> sets;
+  std::vector<std::pair<server::Drive*, size_t>> drives;  // drive, set index
+  for (const auto& pool : impl_->options.pools) {
+    for (const auto& set : pool.sets) {
+      sets.push_back({Impl::WriteQuorum(set), 0});
+      for (const auto& d : set.drives) {
+        if (d && d->online()) {
+          drives.emplace_back(d.get(), sets.size() - 1);
+        } else {
+          ++sets.back().silent;
+        }
+      }
+    }
+  }
+  std::map<std::string, std::map<SysTime, Version>> seen;
   int answered = 0;
-  std::vector<server::Drive*> all;
-  for (const auto& pool : impl_->options.pools)
-    for (const auto& set : pool.sets)
-      for (const auto& d : set.drives)
-        if (d && d->online()) all.push_back(d.get());
-  co_await ParallelEach(all.size(), [&](size_t i) -> Task<void> {
-    auto records = co_await all[i]->ListConfig(kind);
-    if (!records.ok()) co_return;
+  co_await ParallelEach(drives.size(), [&](size_t i) -> Task<void> {
+    auto records = co_await drives[i].first->ListConfig(kind);
+    if (!records.ok()) {
+      ++sets[drives[i].second].silent;
+      co_return;
+    }
     ++answered;
     for (auto& r : *records) {
-      Seen& s = seen[r.name];
-      if (s.drives++ == 0 || r.updated > s.latest.updated) s.latest = std::move(r);
+      Version& v = seen[r.name][r.updated];
+      if (v.holders.empty()) {
+        v.holders.assign(sets.size(), 0);
+        v.record = std::move(r);
+      }
+      ++v.holders[drives[i].second];
     }
   });
   if (answered == 0) co_return Status(Code::kUnavailable, "no drive answered");
+  // The newest version that may have reached a write quorum in every set
+  // (its holders plus the drives that did not answer): a change that failed
+  // its quorum is not taken for a committed one, and one that succeeded is
+  // not hidden by drives that are down.
   std::vector<meta::ConfigRecord> out;
-  for (auto& [name, s] : seen) {
-    if (s.drives * 2 >= answered && !s.latest.deleted) out.push_back(std::move(s.latest));
+  for (auto& [name, versions] : seen) {
+    for (auto it = versions.rbegin(); it != versions.rend(); ++it) {
+      bool possible = true;
+      for (size_t s = 0; s < sets.size(); ++s) {
+        if (it->second.holders[s] + sets[s].silent < sets[s].quorum) possible = false;
+      }
+      if (!possible) continue;
+      if (!it->second.record.deleted) out.push_back(std::move(it->second.record));
+      break;
+    }
   }
   co_return out;
 }

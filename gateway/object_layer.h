@@ -264,10 +264,11 @@ class ObjectLayer {
   // every set like bucket records. Needs a write quorum in every set; the
   // later `updated` wins on each drive.
   Task<Status> PutConfig(meta::ConfigRecord record);
-  // The live records of `kind`, by name: per name the latest `updated` among
-  // the drives that answered, kept when at least half of them hold the name
-  // (an add that missed its quorum does not count) and dropped when it is a
-  // tombstone. kUnavailable when no drive answered.
+  // The live records of `kind`, by name: per name the newest version (by
+  // `updated`) whose holders plus the silent drives make a write quorum in
+  // every set (a change that missed its quorum does not count; drives that
+  // are down do not hide one that made it), dropped when it is a tombstone.
+  // kUnavailable when no drive answered.
   Task<Result<std::vector<meta::ConfigRecord>>> ListConfig(std::string kind);
 
   const ObjectLayerStats& stats() const;

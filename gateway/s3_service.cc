@@ -227,7 +227,9 @@ Task<void> S3Service::Serve(Exchange& exchange, Outcome& out) {
     }
     auto auth = Authenticate(
         view,
-        [this, &ctx](std::string_view access_key) -> std::optional<std::string> {
+        [this, &ctx, &out](std::string_view access_key) -> std::optional<std::string> {
+          // Logged even when the signature fails: which key was tried matters.
+          out.access_key = access_key;
           if (options_.users) {
             auto found = options_.users->Find(access_key);
             if (!found) return std::nullopt;
@@ -261,7 +263,6 @@ Task<void> S3Service::Serve(Exchange& exchange, Outcome& out) {
   }
   out.bucket = ctx.bucket;
   out.key = ctx.key;
-  out.access_key = ctx.auth.access_key;
   out.status = status;
   if (status.ok()) co_return;
   if (exchange.response_started()) {

@@ -72,3 +72,35 @@ TEST_CASE("ConstantTimeEquals compares length and bytes", "[crypto]") {
 
 }  // namespace
 }  // namespace strata
+
+namespace strata {
+namespace {
+
+TEST_CASE("AES-256-GCM seals and opens, and refuses anything altered", "[crypto]") {
+  std::string key(32, '\x42');
+  std::string sealed = SealAesGcm(key, "the secret", "alice");
+  CHECK(sealed.size() == 12 + 10 + 16);
+  CHECK(sealed.find("the secret") == std::string::npos);
+  auto opened = OpenAesGcm(key, sealed, "alice");
+  REQUIRE(opened.has_value());
+  CHECK(*opened == "the secret");
+  // A fresh nonce each time: the same plaintext never seals the same.
+  CHECK(SealAesGcm(key, "the secret", "alice") != sealed);
+
+  CHECK_FALSE(OpenAesGcm(std::string(32, '\x43'), sealed, "alice").has_value());  // wrong key
+  CHECK_FALSE(OpenAesGcm(key, sealed, "bob").has_value());                        // wrong aad
+  for (size_t i = 0; i < sealed.size(); ++i) {
+    std::string bad = sealed;
+    bad[i] ^= 1;
+    CHECK_FALSE(OpenAesGcm(key, bad, "alice").has_value());
+  }
+  CHECK_FALSE(OpenAesGcm(key, sealed.substr(0, 27), "alice").has_value());
+  CHECK_FALSE(OpenAesGcm(key, "", "alice").has_value());
+  CHECK_FALSE(OpenAesGcm("short", sealed, "alice").has_value());
+  auto empty = OpenAesGcm(key, SealAesGcm(key, "", ""), "");
+  REQUIRE(empty.has_value());
+  CHECK(empty->empty());
+}
+
+}  // namespace
+}  // namespace strata

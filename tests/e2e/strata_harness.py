@@ -708,13 +708,14 @@ class StrataTestCase(unittest.TestCase):
 
     SERVER_PER_TEST = False
     TLS = False
+    EXTRA_ARGS = []  # more `strata server` flags
     fixture = None
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         if not cls.SERVER_PER_TEST:
-            cls.fixture = ServerFixture(cls.__name__, tls=cls.TLS)
+            cls.fixture = ServerFixture(cls.__name__, tls=cls.TLS, extra_args=cls.EXTRA_ARGS)
             cls.addClassCleanup(cls.fixture.close)
             try:
                 cls.fixture.server.start()
@@ -727,7 +728,8 @@ class StrataTestCase(unittest.TestCase):
     def setUp(self):
         super().setUp()
         if self.SERVER_PER_TEST:
-            self.fixture = ServerFixture(self.__class__.__name__, tls=self.TLS)
+            self.fixture = ServerFixture(self.__class__.__name__, tls=self.TLS,
+                                         extra_args=self.EXTRA_ARGS)
             self.addCleanup(self.fixture.close)
             try:
                 self.fixture.server.start()
