@@ -14,6 +14,7 @@ using json = nlohmann::json;
 
 constexpr std::string_view kAdminPrefix = "/admin/v1/";
 constexpr std::string_view kUsersPrefix = "/admin/v1/users/";
+constexpr std::string_view kTiersPrefix = "/admin/v1/tiers";
 
 // The admin API's own error names where S3's would mislead.
 std::pair<unsigned, std::string_view> AdminError(Code code) {
@@ -218,7 +219,55 @@ Task<Status> AdminService::ServeAdmin(Exchange& exchange, std::string_view path)
                 {"policy", PolicyName(added.policy)}};
     co_return co_await SendJson(exchange, 200, out.dump());
   }
+  if (path.starts_with(kTiersPrefix) && options_.tiers) {
+    co_return co_await ServeTiers(exchange, path, body);
+  }
   co_return Status(Code::kNotFound, "no such admin route");
+}
+
+Task<Status> AdminService::ServeTiers(Exchange& exchange, std::string_view path,
+                                      const std::string& body) {
+  const auto method = exchange.request().method();
+  if (path == kTiersPrefix) {
+    if (method != http::verb::get) co_return Status(Code::kMethodNotAllowed);
+    json tiers = json::array();
+    for (const TierSpec& t : options_.tiers->List()) {
+      tiers.push_back({{"name", t.name},
+                       {"bucket", t.bucket},
+                       {"prefix", t.prefix},
+                       {"endpoint", t.endpoint},
+                       {"access_key", t.access_key}});
+    }
+    json out = {{"tiers", std::move(tiers)}};
+    co_return co_await SendJson(exchange, 200, out.dump());
+  }
+  if (!path.starts_with(std::string(kTiersPrefix) + "/")) {
+    co_return Status(Code::kNotFound, "no such admin route");
+  }
+  STRATA_CO_ASSIGN_OR_RETURN(std::string name, UriDecode(path.substr(kTiersPrefix.size() + 1)));
+  if (method == http::verb::delete_) {
+    STRATA_CO_TRY(co_await options_.tiers->Remove(name));
+    json out = {{"removed", name}};
+    co_return co_await SendJson(exchange, 200, out.dump());
+  }
+  if (method != http::verb::put) co_return Status(Code::kMethodNotAllowed);
+  auto request = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (!request.is_object()) co_return Status(Code::kInvalidArgument, "the body must be a JSON object");
+  TierSpec spec;
+  spec.name = name;
+  for (const auto& [field, value] : request.items()) {
+    if (!value.is_string()) co_return Status(Code::kInvalidArgument, field + " must be a string");
+    std::string v = value.get<std::string>();
+    if (field == "bucket") spec.bucket = std::move(v);
+    else if (field == "prefix") spec.prefix = std::move(v);
+    else if (field == "endpoint") spec.endpoint = std::move(v);
+    else if (field == "access_key") spec.access_key = std::move(v);
+    else if (field == "secret_key") spec.secret_key = std::move(v);
+    else co_return Status(Code::kInvalidArgument, "unknown field " + field);
+  }
+  STRATA_CO_TRY(co_await options_.tiers->Add(std::move(spec)));
+  json out = {{"added", name}};
+  co_return co_await SendJson(exchange, 200, out.dump());
 }
 
 }  // namespace strata::gw

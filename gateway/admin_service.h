@@ -10,6 +10,10 @@
 //   PUT    /admin/v1/users/NAME   {"policy", "access_key"?, "secret_key"?}
 //                                 -> the user with its secret key
 //   DELETE /admin/v1/users/NAME
+//   GET    /admin/v1/tiers        tiers without their secrets
+//   PUT    /admin/v1/tiers/NAME   {"bucket", "prefix"?, "endpoint"?, "access_key"?,
+//                                 "secret_key"?}
+//   DELETE /admin/v1/tiers/NAME   refused while objects live in the tier
 //
 // /admin/v1 requests must carry a SigV4 Authorization header for service
 // "strata" by the root credentials, with the body's SHA-256 signed in
@@ -24,6 +28,7 @@
 #include "gateway/exchange.h"
 #include "gateway/object_layer.h"
 #include "gateway/s3_service.h"
+#include "gateway/tiers.h"
 #include "gateway/users.h"
 
 namespace strata::gw {
@@ -31,6 +36,7 @@ namespace strata::gw {
 struct AdminServiceOptions {
   ObjectLayer* objects = nullptr;                // not owned
   UserStore* users = nullptr;                    // not owned
+  TierRegistry* tiers = nullptr;                 // not owned; nullptr: no tier routes
   const metrics::Registry* registry = nullptr;   // not owned; nullptr: no /metrics
   Credentials root;
   Clock* clock = &Clock::Real();
@@ -45,6 +51,7 @@ class AdminService {
  private:
   Task<Status> Serve(Exchange& exchange, std::string_view path);
   Task<Status> ServeAdmin(Exchange& exchange, std::string_view path);
+  Task<Status> ServeTiers(Exchange& exchange, std::string_view path, const std::string& body);
   Task<Status> SendJson(Exchange& exchange, unsigned status, std::string body);
 
   AdminServiceOptions options_;

@@ -67,6 +67,9 @@ Task<Status> GetObjectLockConfiguration(RequestContext& ctx);
 Task<Status> GetBucketTagging(RequestContext& ctx);
 Task<Status> PutBucketTagging(RequestContext& ctx);
 Task<Status> DeleteBucketTagging(RequestContext& ctx);
+Task<Status> GetBucketLifecycleConfiguration(RequestContext& ctx);
+Task<Status> PutBucketLifecycleConfiguration(RequestContext& ctx);
+Task<Status> DeleteBucketLifecycleConfiguration(RequestContext& ctx);
 
 // Objects.
 Task<Status> PutObject(RequestContext& ctx);
@@ -117,6 +120,9 @@ Task<void> SetVersionHeader(RequestContext& ctx, const meta::VersionRecord& reco
 // Object tags from the x-amz-tagging header (URL-encoded "k=v&k2=v2"),
 // validated as AWS does; empty when the header is absent.
 Result<meta::StringPairs> TagsFromHeader(const RequestContext& ctx);
+// x-amz-storage-class: STANDARD when absent; InvalidStorageClass unless the
+// topology maps it to a pool.
+Result<std::string> StorageClassFromHeader(const RequestContext& ctx);
 // AWS tag rules: at most `max_tags` (10 objects, 50 buckets), keys 1..128 and
 // values 0..256 characters, unique keys. InvalidTag / BadRequest.
 Status ValidateTags(const meta::StringPairs& tags, size_t max_tags);

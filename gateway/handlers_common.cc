@@ -281,3 +281,14 @@ std::unique_ptr<BodySource> ObjectBody(ObjectLayer& objects, std::string bucket,
 }
 
 }  // namespace strata::gw
+
+namespace strata::gw {
+
+Result<std::string> StorageClassFromHeader(const RequestContext& ctx) {
+  std::string_view cls = ctx.Header("x-amz-storage-class");
+  if (cls.empty()) return std::string("STANDARD");
+  if (!ctx.objects().KnownStorageClass(cls)) return Status(Code::kInvalidStorageClass);
+  return std::string(cls);
+}
+
+}  // namespace strata::gw

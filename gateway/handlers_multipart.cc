@@ -57,10 +57,7 @@ Task<Status> CreateMultipartUpload(RequestContext& ctx) {
   args.key = ctx.key;
   args.headers = std::move(headers);
   STRATA_CO_ASSIGN_OR_RETURN(args.tags, TagsFromHeader(ctx));
-  auto storage_class = ctx.Header("x-amz-storage-class");
-  if (!storage_class.empty() && storage_class != "STANDARD") {
-    co_return Status(Code::kInvalidStorageClass);
-  }
+  STRATA_CO_ASSIGN_OR_RETURN(args.storage_class, StorageClassFromHeader(ctx));
   auto algo = ctx.Header("x-amz-checksum-algorithm");
   if (!algo.empty()) {
     auto a = ParseChecksumAlgorithm(algo);

@@ -127,10 +127,7 @@ Task<Status> PutObject(RequestContext& ctx) {
   args.size = length;
   args.headers = std::move(headers);
   STRATA_CO_ASSIGN_OR_RETURN(args.tags, TagsFromHeader(ctx));
-  auto storage_class = ctx.Header("x-amz-storage-class");
-  if (!storage_class.empty() && storage_class != "STANDARD") {
-    co_return Status(Code::kInvalidStorageClass);
-  }
+  STRATA_CO_ASSIGN_OR_RETURN(args.storage_class, StorageClassFromHeader(ctx));
   BodySource& source = *body;
   STRATA_CO_ASSIGN_OR_RETURN(
       auto record,
@@ -267,8 +264,11 @@ Task<Status> CopyObject(RequestContext& ctx) {
   if (directive != "COPY" && directive != "REPLACE") {
     co_return Status(Code::kInvalidArgument, "Unknown metadata directive.");
   }
-  // Copying a named version onto its own key restores it: allowed.
-  if (src.bucket == ctx.bucket && src.key == ctx.key && directive == "COPY" && src_ref.latest()) {
+  // Copying a named version onto its own key restores it, and a copy onto
+  // itself may change the storage class: both allowed.
+  STRATA_CO_ASSIGN_OR_RETURN(std::string storage_class, StorageClassFromHeader(ctx));
+  if (src.bucket == ctx.bucket && src.key == ctx.key && directive == "COPY" && src_ref.latest() &&
+      ctx.Header("x-amz-storage-class").empty()) {
     co_return Status(Code::kInvalidRequest,
                      "This copy request is illegal because it is trying to copy an object to "
                      "itself without changing the object's metadata, storage class, website "
@@ -278,6 +278,7 @@ Task<Status> CopyObject(RequestContext& ctx) {
   args.bucket = ctx.bucket;
   args.key = ctx.key;
   args.size = source.size;
+  args.storage_class = std::move(storage_class);
   if (directive == "REPLACE") {
     STRATA_CO_ASSIGN_OR_RETURN(args.headers, MetadataFromRequest(ctx));
   } else {

@@ -48,7 +48,13 @@ Result<std::unique_ptr<ObjectLayer>> ObjectLayer::Create(ObjectLayerOptions opti
       }
     }
   }
+  for (const auto& [cls, pool] : options.storage_classes) {
+    bool found = std::any_of(options.pools.begin(), options.pools.end(),
+                             [&](const Pool& p) { return p.name == pool; });
+    if (!found) return Status(Code::kInvalidArgument, "storage class " + cls + " names no pool");
+  }
   impl->options = std::move(options);
+  BuildPoolStores(*impl);
   return std::unique_ptr<ObjectLayer>(new ObjectLayer(std::move(impl)));
 }
 
@@ -80,8 +86,9 @@ size_t ObjectLayer::total_drives() const {
   return n;
 }
 
-Placement ObjectLayer::Impl::Place(std::string_view bucket, std::string_view key) const {
-  const Pool& pool = options.pools.front();
+Placement ObjectLayer::Impl::PlaceIn(size_t pool_index, std::string_view bucket,
+                                     std::string_view key) const {
+  const Pool& pool = options.pools.at(pool_index);
   uint64_t h = StableHash(bucket, key);
   Placement p;
   p.set = &pool.sets[h % pool.sets.size()];
@@ -125,7 +132,7 @@ Task<Status> ObjectLayer::Impl::CommitVersion(const Placement& place, const std:
     DriveTxn txn;
     DriveTxn::PutVersion op{bucket, key, base, {}};
     op.record.shard_index = static_cast<uint8_t>(place.ShardOfDrive(static_cast<int>(i)));
-    if (data.is_inline()) op.inline_shard = data.inline_shards[i];
+    if (base.inline_data) op.inline_shard = data.inline_shards[i];
     txn.put_versions.push_back(std::move(op));
     Status st = co_await drives[i]->Apply(std::move(txn));
     committed[i] = st.ok();
@@ -151,6 +158,8 @@ Task<void> ObjectLayer::Impl::RemoveSuperseded(const Placement& place, const std
                                                const std::string& key,
                                                const std::string& keep_version) {
   const auto& drives = place.set->drives;
+  std::map<std::string, meta::VersionRecord> elsewhere;  // removed versions with a location
+  bool refused = false;
   co_await ParallelEach(drives.size(), [&](size_t i) -> Task<void> {
     if (!drives[i] || !drives[i]->online()) co_return;
     // Through the null index: a key overwritten a million times costs the
@@ -158,15 +167,26 @@ Task<void> ObjectLayer::Impl::RemoveSuperseded(const Placement& place, const std
     auto versions = co_await drives[i]->GetNullVersions(bucket, key);
     if (!versions.ok()) co_return;
     DriveTxn txn;
+    std::vector<meta::VersionRecord> located;
     for (auto& v : *versions) {
       // Only older ones: of two racing writers the newer must survive everywhere.
       if (v.null_version && v.version_id < keep_version) {
+        if (!v.location.empty()) located.push_back(v);
         txn.delete_versions.push_back({bucket, key, std::move(v)});
       }
     }
     if (txn.delete_versions.empty()) co_return;
-    (co_await drives[i]->Apply(std::move(txn))).IgnoreError();
+    if (!(co_await drives[i]->Apply(std::move(txn))).ok()) {
+      refused = true;
+      co_return;
+    }
+    for (auto& v : located) elsewhere.emplace(v.version_id, std::move(v));
   });
+  // Data in another store goes once every drive that held the record let it
+  // go (a WORM refusal anywhere keeps it; the orphan sweep decides later).
+  if (!refused) {
+    for (const auto& [id, v] : elsewhere) co_await ReleaseLocation(v);
+  }
 }
 
 // ---- Objects: HEAD and DELETE -------------------------------------------------
@@ -216,8 +236,14 @@ const meta::VersionRecord& Freshest(const meta::VersionRecord& a, const meta::Ve
 
 Task<Result<meta::VersionRecord>> ObjectLayer::HeadObject(std::string bucket, std::string key,
                                                           VersionRef ref) {
-  Placement place = impl_->Place(bucket, key);
-  if (!ref.latest()) co_return co_await impl_->HeadVersion(place, bucket, key, ref);
+  co_return co_await impl_->Head(impl_->Place(bucket, key), bucket, key, ref);
+}
+
+Task<Result<meta::VersionRecord>> ObjectLayer::Impl::Head(const Placement& place,
+                                                          const std::string& bucket,
+                                                          const std::string& key,
+                                                          const VersionRef& ref) {
+  if (!ref.latest()) co_return co_await HeadVersion(place, bucket, key, ref);
   {
     // Fast path: L = max(k, m + 1) drives agreeing on their newest version
     // settle it, as in a listing (see docs/ARCHITECTURE.md): the version is on
@@ -238,7 +264,7 @@ Task<Result<meta::VersionRecord>> ObjectLayer::HeadObject(std::string bucket, st
     if (picked == want && want < place.n()) {
       // Only the newest version of each: O(1) however many versions (or
       // tombstones of removed ones) the key has.
-      auto some = co_await impl_->ReadVersions(place, bucket, key, pick, 1);
+      auto some = co_await ReadVersions(place, bucket, key, pick, 1);
       // Agreement is on the newest version id, or on there being none (an
       // acknowledged version would be on at least one of these drives).
       const meta::VersionRecord* first = nullptr;
@@ -261,11 +287,11 @@ Task<Result<meta::VersionRecord>> ObjectLayer::HeadObject(std::string bucket, st
       if (answered == want && empty == 0 && agree) co_return *first;
     }
   }
-  auto per_drive = co_await impl_->ReadVersions(place, bucket, key);
+  auto per_drive = co_await ReadVersions(place, bucket, key);
   int answered = 0;
   for (const auto& v : per_drive) answered += v.has_value() ? 1 : 0;
   if (answered < place.set->k) {
-    impl_->stats.quorum_failures.fetch_add(1, std::memory_order_relaxed);
+    stats.quorum_failures.fetch_add(1, std::memory_order_relaxed);
     co_return Status(Code::kUnavailable, "read quorum not available");
   }
   const meta::VersionRecord* newest = ResolveNewest(per_drive, place.set->k);
@@ -275,7 +301,7 @@ Task<Result<meta::VersionRecord>> ObjectLayer::HeadObject(std::string bucket, st
     // still lift to k: it may be acknowledged, so "no such key" (or the older
     // version) would be a lie. Retryable instead.
     if (HasPossiblyCommittedNewer(per_drive, newest, place.set->k - unanswered)) {
-      impl_->stats.quorum_failures.fetch_add(1, std::memory_order_relaxed);
+      stats.quorum_failures.fetch_add(1, std::memory_order_relaxed);
       co_return Status(Code::kUnavailable, "read quorum not available for the newest version");
     }
   }

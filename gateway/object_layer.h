@@ -17,6 +17,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -55,8 +56,14 @@ struct Pool {
   std::vector<ErasureSet> sets;
 };
 
-// Counters of degraded paths, read by the metrics module.
+// Counters of erasure work and of degraded paths, read by the metrics module.
 struct ObjectLayerStats {
+  // Stripes (and their object bytes) encoded on write, and verified (or
+  // rebuilt) on read; reconstructed_stripes below counts the rebuilt ones.
+  std::atomic<uint64_t> encoded_stripes{0};
+  std::atomic<uint64_t> encoded_bytes{0};
+  std::atomic<uint64_t> decoded_stripes{0};
+  std::atomic<uint64_t> decoded_bytes{0};
   std::atomic<uint64_t> reconstructed_stripes{0};
   std::atomic<uint64_t> corrupt_shards{0};
   std::atomic<uint64_t> missing_shards{0};
@@ -64,8 +71,16 @@ struct ObjectLayerStats {
   std::atomic<uint64_t> unresolved_list_keys{0};  // left out of a listing: not readable now
 };
 
+class DataStore;
+// Finds a tier's store by tier name ("archive"); nullptr when there is none.
+using TierResolver = std::function<std::shared_ptr<DataStore>(std::string_view tier)>;
+
 struct ObjectLayerOptions {
-  std::vector<Pool> pools;  // pools[0] is where STANDARD objects go
+  // pools[0] is the home pool: every key's version records live there.
+  std::vector<Pool> pools;
+  // Storage class -> pool name. Empty: every class the caller names maps
+  // to pools[0]... only STANDARD is known then.
+  std::map<std::string, std::string> storage_classes;
   Clock* clock = &Clock::Real();
   uint64_t inline_threshold = 128 << 10;  // objects up to this size live in the records
 };
@@ -108,6 +123,8 @@ std::string S3VersionId(const meta::VersionRecord& record);
 // Bucket versioning states as the bucket record stores them.
 inline constexpr std::string_view kVersioningEnabled = "Enabled";
 inline constexpr std::string_view kVersioningSuspended = "Suspended";
+// The bucket config entry holding the lifecycle configuration (canonical XML).
+inline constexpr std::string_view kBucketLifecycle = "lifecycle";
 
 struct DeleteResult {
   bool delete_marker = false;  // a marker was made, or the removed version was one
@@ -259,6 +276,21 @@ class ObjectLayer {
   // between keys. Safe to run beside foreground traffic.
   Task<Result<BelowQuorumReport>> RemoveBelowQuorum(SysTime written_before,
                                                     const std::atomic<bool>& stop);
+
+  // Storage classes and tiers.
+  // True when PUT may name `storage_class` (a class of the topology).
+  bool KnownStorageClass(std::string_view storage_class) const;
+  // True when lifecycle may transition to it (a class or a tier name).
+  bool KnownTransitionTarget(std::string_view target) const;
+  void SetTierResolver(TierResolver resolver);
+  // Moves the data of version `version_id` (raw) of bucket/key to the pool
+  // or tier `target` names, leaving everything a client sees as it was;
+  // see ARCHITECTURE.md "Transitions". kPreconditionFailed when the version
+  // changed meanwhile (deleted, moved); OK without work when it is there.
+  Task<Status> Transition(std::string bucket, std::string key, std::string version_id,
+                          std::string target);
+  // The store of a location ("pool:cold", "tier:archive"); kNotFound.
+  Result<std::shared_ptr<DataStore>> Store(std::string_view location) const;
 
   // Cluster configuration records (users, tiers), kept on every drive of
   // every set like bucket records. Needs a write quorum in every set; the

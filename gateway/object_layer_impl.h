@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "erasure/codec.h"
+#include "gateway/data_store.h"
 #include "gateway/object_layer.h"
 
 namespace strata::gw {
@@ -38,7 +39,11 @@ struct ObjectLayer::Impl {
   mutable std::shared_mutex bucket_mu;
   std::unordered_map<std::string, meta::BucketRecord> bucket_cache;
 
-  Placement Place(std::string_view bucket, std::string_view key) const;
+  // The home set of a key (first pool), or its set in another pool.
+  Placement Place(std::string_view bucket, std::string_view key) const {
+    return PlaceIn(0, bucket, key);
+  }
+  Placement PlaceIn(size_t pool, std::string_view bucket, std::string_view key) const;
   const erasure::Codec& CodecFor(int k, int m) const { return *codecs.at({k, m}); }
   static int WriteQuorum(const ErasureSet& set) { return set.k == set.m ? set.k + 1 : set.k; }
   static int OnlineCount(const ErasureSet& set);
@@ -62,6 +67,14 @@ struct ObjectLayer::Impl {
   // The bucket's versioning state ("", "Enabled", "Suspended").
   Task<Result<std::string>> Versioning(const std::string& bucket);
 
+  // A WrittenData for a record without data here: every online drive takes it.
+  static WrittenData MetadataOnly(const Placement& place);
+  // PutObject for a class whose pool is not the home pool: the bytes go to
+  // the store, then the home record points there (ARCHITECTURE.md).
+  Task<Result<meta::VersionRecord>> PutElsewhere(PutObjectArgs& args, const std::string& location,
+                                                 bool null_version, BodySource& body,
+                                                 const FinishWrite& finish);
+
   // Removes shard files that no record references (a refused or failed write).
   Task<void> DiscardData(const Placement& place, const WrittenData& data);
 
@@ -83,6 +96,28 @@ struct ObjectLayer::Impl {
                                                                      const std::string& key,
                                                                      const std::string& id);
 
+  // HeadObject on any placement (the home set, or a pool's internal bucket).
+  Task<Result<meta::VersionRecord>> Head(const Placement& place, const std::string& bucket,
+                                         const std::string& key, const VersionRef& ref);
+  // ReadObject of a record whose data is on `place`'s drives.
+  Task<Status> Read(const Placement& place, const std::string& bucket, const std::string& key,
+                    const meta::VersionRecord& record, uint64_t offset, uint64_t length,
+                    BodySink& sink);
+
+  // Data stores by location name: "pool:NAME" for every pool but the first
+  // (built at Create), "tier:NAME" through the tier resolver.
+  std::map<std::string, std::shared_ptr<DataStore>> pool_stores;
+  mutable std::shared_mutex tier_mu;
+  TierResolver tier_resolver;  // guarded by tier_mu
+  // The store a location names; kNotFound for an unknown one.
+  Result<std::shared_ptr<DataStore>> Store(std::string_view location) const;
+  // "" for the home pool, "pool:NAME" or "tier:NAME"; kInvalidStorageClass
+  // when the class maps to nothing. `allow_tiers`: tier names count.
+  Result<std::string> LocationOf(std::string_view storage_class, bool allow_tiers) const;
+  // Deletes a removed version's object in its store (no-op without one).
+  // Failures leave an orphan for the sweep.
+  Task<void> ReleaseLocation(const meta::VersionRecord& removed);
+
   // HeadObject of a named version (null or an id).
   Task<Result<meta::VersionRecord>> HeadVersion(const Placement& place, const std::string& bucket,
                                                 const std::string& key, const VersionRef& ref);
@@ -92,6 +127,9 @@ struct ObjectLayer::Impl {
                                                     const std::string& bucket,
                                                     const std::string& key, bool null_version);
 };
+
+// Makes the "pool:NAME" stores of every pool but the first (at Create).
+void BuildPoolStores(ObjectLayer::Impl& impl);
 
 // Of several drives' copies of one version, the one changed last (tags...).
 const meta::VersionRecord& Freshest(const meta::VersionRecord& a, const meta::VersionRecord& b);

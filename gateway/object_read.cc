@@ -89,6 +89,8 @@ struct StripeReader {
                                             std::memory_order_relaxed);
       }
       if (r.ok()) {
+        impl.stats.decoded_stripes.fetch_add(1, std::memory_order_relaxed);
+        impl.stats.decoded_bytes.fetch_add(data_len, std::memory_order_relaxed);
         if (report.reconstructed) {
           impl.stats.reconstructed_stripes.fetch_add(1, std::memory_order_relaxed);
         }
@@ -110,11 +112,23 @@ Task<Status> ObjectLayer::ReadObject(std::string bucket, std::string key,
                                      meta::VersionRecord record, uint64_t offset, uint64_t length,
                                      BodySink& sink) {
   if (length == 0) co_return Status();
-  Placement place = impl_->Place(bucket, key);
+  if (!record.location.empty()) {
+    // The bytes are in another pool or a tier (ARCHITECTURE.md).
+    STRATA_CO_ASSIGN_OR_RETURN(auto store, impl_->Store(record.location));
+    co_return co_await store->Read(record.location_key, offset, length, sink);
+  }
+  co_return co_await impl_->Read(impl_->Place(bucket, key), bucket, key, record, offset, length,
+                                 sink);
+}
+
+Task<Status> ObjectLayer::Impl::Read(const Placement& place, const std::string& bucket,
+                                     const std::string& key, const meta::VersionRecord& record,
+                                     uint64_t offset, uint64_t length, BodySink& sink) {
+  if (length == 0) co_return Status();
   if (record.k != place.set->k || record.m != place.set->m) {
     co_return Status(Code::kInternal, "record erasure code does not match its set");
   }
-  StripeReader reader{*impl_, place, bucket, key, record};
+  StripeReader reader{*this, place, bucket, key, record};
   const uint64_t end = offset + length;
   uint64_t seg_start = 0;
   for (const auto& seg : record.segments) {

@@ -106,12 +106,7 @@ Task<Result<meta::VersionRecord>> ObjectLayer::Impl::PutDeleteMarker(const Place
   record.k = static_cast<uint8_t>(place.set->k);
   record.m = static_cast<uint8_t>(place.set->m);
   // No data: every online drive can take the record.
-  WrittenData none;
-  const auto& drives = place.set->drives;
-  none.durable.resize(drives.size());
-  none.inline_shards.resize(drives.size());
-  for (size_t i = 0; i < drives.size(); ++i) none.durable[i] = drives[i] && drives[i]->online();
-  STRATA_CO_TRY(co_await CommitVersion(place, bucket, key, record, none));
+  STRATA_CO_TRY(co_await CommitVersion(place, bucket, key, record, MetadataOnly(place)));
   co_return record;
 }
 
@@ -135,6 +130,8 @@ Task<Result<DeleteResult>> ObjectLayer::DeleteObject(std::string bucket, std::st
   std::vector<bool> done(drives.size(), false);
   bool removed_marker = false;
   std::optional<Status> refused;  // a drive's WORM refusal, passed on as it is
+  bool failed = false;
+  std::map<std::string, meta::VersionRecord> elsewhere;  // removed versions with a location
   co_await ParallelEach(drives.size(), [&](size_t i) -> Task<void> {
     if (!drives[i] || !drives[i]->online()) co_return;
     DriveTxn txn;
@@ -158,11 +155,23 @@ Task<Result<DeleteResult>> ObjectLayer::DeleteObject(std::string bucket, std::st
       done[i] = true;
       co_return;
     }
+    std::vector<meta::VersionRecord> located;
+    for (const auto& op : txn.delete_versions) {
+      if (!op.record.location.empty()) located.push_back(op.record);
+    }
     Status st = co_await drives[i]->Apply(std::move(txn));
     done[i] = st.ok();
+    if (!st.ok()) failed = true;
     if (st.code() == Code::kAccessDenied) refused = st;
+    if (st.ok()) {
+      for (auto& v : located) elsewhere.emplace(v.version_id, std::move(v));
+    }
   });
   if (refused) co_return *refused;
+  // The bytes in another store go only when no drive kept the record.
+  if (!failed) {
+    for (const auto& [id, v] : elsewhere) co_await impl_->ReleaseLocation(v);
+  }
   if (static_cast<int>(std::count(done.begin(), done.end(), true)) <
       Impl::WriteQuorum(*place.set)) {
     impl_->stats.quorum_failures.fetch_add(1, std::memory_order_relaxed);

@@ -76,6 +76,8 @@ Task<Result<WrittenData>> ObjectLayer::Impl::WriteData(const Placement& place,
       size_t frame_len = layout.BlockLen(got) + erasure::kFrameTrailer;
       auto spans = FrameSpans(frames, frame_len);
       erasure::EncodeStripe(codec, ByteSpan(stripe_span(got)), spans);
+      stats.encoded_stripes.fetch_add(1, std::memory_order_relaxed);
+      stats.encoded_bytes.fetch_add(got, std::memory_order_relaxed);
       out.inline_shards.resize(n);
       for (int i = 0; i < n; ++i) {
         int drive = place.DriveOfShard(i);
@@ -117,6 +119,8 @@ Task<Result<WrittenData>> ObjectLayer::Impl::WriteData(const Placement& place,
     size_t frame_len = layout.BlockLen(got) + erasure::kFrameTrailer;
     auto spans = FrameSpans(frames, frame_len);
     erasure::EncodeStripe(codec, ByteSpan(stripe_span(got)), spans);
+    stats.encoded_stripes.fetch_add(1, std::memory_order_relaxed);
+    stats.encoded_bytes.fetch_add(got, std::memory_order_relaxed);
     total += got;
     co_await ParallelEach(n, [&](size_t shard) -> Task<void> {
       int drive = place.DriveOfShard(static_cast<int>(shard));
@@ -147,9 +151,84 @@ Task<Result<WrittenData>> ObjectLayer::Impl::WriteData(const Placement& place,
   co_return out;
 }
 
+namespace {
+
+// Counts what passes through, so a store write tells the handler the size.
+class CountingSource final : public BodySource {
+ public:
+  explicit CountingSource(BodySource& inner) : inner_(inner) {}
+  Task<Result<size_t>> Read(MutableByteSpan out) override {
+    auto n = co_await inner_.Read(out);
+    if (n.ok()) count_ += *n;
+    co_return n;
+  }
+  uint64_t count() const { return count_; }
+
+ private:
+  BodySource& inner_;
+  uint64_t count_ = 0;
+};
+
+}  // namespace
+
+WrittenData ObjectLayer::Impl::MetadataOnly(const Placement& place) {
+  WrittenData none;
+  const auto& drives = place.set->drives;
+  none.durable.resize(drives.size());
+  none.inline_shards.resize(drives.size());
+  for (size_t i = 0; i < drives.size(); ++i) none.durable[i] = drives[i] && drives[i]->online();
+  return none;
+}
+
+Task<Result<meta::VersionRecord>> ObjectLayer::Impl::PutElsewhere(PutObjectArgs& args,
+                                                                  const std::string& location,
+                                                                  bool null_version,
+                                                                  BodySource& body,
+                                                                  const FinishWrite& finish) {
+  STRATA_CO_ASSIGN_OR_RETURN(auto store, Store(location));
+  Placement place = Place(args.bucket, args.key);
+  meta::VersionRecord record;
+  record.version_id = NewVersionId();
+  const std::string store_key = StoreKey(args.bucket, args.key, record.version_id);
+  CountingSource counted(body);
+  STRATA_CO_TRY(co_await store->Put(store_key, args.size, counted));
+  record.null_version = null_version;
+  record.tags = std::move(args.tags);
+  record.retention_mode = args.lock.mode;
+  record.retain_until = args.lock.retain_until;
+  record.legal_hold = args.lock.legal_hold;
+  record.mtime = options.clock->Now();
+  record.size = counted.count();
+  record.k = static_cast<uint8_t>(place.set->k);
+  record.m = static_cast<uint8_t>(place.set->m);
+  record.storage_class = args.storage_class;
+  record.headers = std::move(args.headers);
+  record.location = location;
+  record.location_key = store_key;
+  meta::Segment seg;
+  seg.size = record.size;
+  record.segments.push_back(std::move(seg));
+  Status st = finish(record.size, record);
+  if (st.ok()) {
+    record.segments[0].etag = record.etag;
+    st = co_await CommitVersion(place, args.bucket, args.key, record, MetadataOnly(place));
+  }
+  if (!st.ok()) {
+    (co_await store->Delete(store_key)).IgnoreError();  // else an orphan for the sweep
+    co_return st;
+  }
+  co_return record;
+}
+
 Task<Result<meta::VersionRecord>> ObjectLayer::PutObject(PutObjectArgs args, BodySource& body,
                                                          FinishWrite finish) {
   STRATA_CO_ASSIGN_OR_RETURN(std::string versioning, co_await impl_->Versioning(args.bucket));
+  STRATA_CO_ASSIGN_OR_RETURN(std::string location,
+                             impl_->LocationOf(args.storage_class, /*allow_tiers=*/false));
+  if (!location.empty()) {
+    co_return co_await impl_->PutElsewhere(args, location, versioning != kVersioningEnabled, body,
+                                           finish);
+  }
   Placement place = impl_->Place(args.bucket, args.key);
   STRATA_CO_ASSIGN_OR_RETURN(WrittenData data,
                              co_await impl_->WriteData(place, args.size, body, true));

@@ -29,7 +29,8 @@ inline constexpr std::string_view kS3Apis[] = {
     "GetObjectTagging", "PutObjectTagging", "DeleteObjectTagging", "GetObjectRetention",
     "PutObjectRetention", "GetObjectLegalHold", "PutObjectLegalHold", "CreateMultipartUpload",
     "UploadPart", "UploadPartCopy", "CompleteMultipartUpload", "AbortMultipartUpload",
-    "ListParts"};
+    "ListParts", "GetBucketLifecycleConfiguration", "PutBucketLifecycleConfiguration",
+    "DeleteBucketLifecycle"};
 inline constexpr size_t kS3ApiCount = std::size(kS3Apis);
 
 // The index of an API name; a name not in the table fails to compile.

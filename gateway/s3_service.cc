@@ -27,7 +27,7 @@ std::string NewRequestId() {
 // NotImplemented rather than being mistaken for a plain GET or PUT.
 constexpr std::string_view kSubresources[] = {
     "accelerate", "acl", "analytics", "attributes", "cors", "encryption", "intelligent-tiering",
-    "inventory", "lifecycle", "logging", "metrics", "notification",
+    "inventory", "logging", "metrics", "notification",
     "ownershipControls", "policy", "policyStatus", "publicAccessBlock", "replication",
     "requestPayment", "restore", "select", "torrent", "website", "session"};
 
@@ -69,6 +69,12 @@ Result<Operation> Resolve(const RequestContext& ctx) {
       if (method == http::verb::delete_) return STRATA_OP("DeleteBucketTagging", DeleteBucketTagging);
       return Status(Code::kMethodNotAllowed);
     }
+    if (ctx.HasQuery("lifecycle")) {
+      if (method == http::verb::get) return STRATA_OP("GetBucketLifecycleConfiguration", GetBucketLifecycleConfiguration);
+      if (method == http::verb::put) return STRATA_OP("PutBucketLifecycleConfiguration", PutBucketLifecycleConfiguration);
+      if (method == http::verb::delete_) return STRATA_OP("DeleteBucketLifecycle", DeleteBucketLifecycleConfiguration);
+      return Status(Code::kMethodNotAllowed);
+    }
     if (ctx.HasQuery("object-lock")) {
       if (method == http::verb::get) return STRATA_OP("GetObjectLockConfiguration", GetObjectLockConfiguration);
       if (method == http::verb::put) return STRATA_OP("PutObjectLockConfiguration", PutObjectLockConfiguration);
@@ -107,7 +113,8 @@ Result<Operation> Resolve(const RequestContext& ctx) {
     }
   }
   STRATA_TRY(ValidateKey(ctx.key));
-  if (ctx.HasQuery("versions") || ctx.HasQuery("versioning") || ctx.HasQuery("object-lock")) {
+  if (ctx.HasQuery("versions") || ctx.HasQuery("versioning") || ctx.HasQuery("object-lock") ||
+      ctx.HasQuery("lifecycle")) {
     return Status(Code::kMethodNotAllowed);
   }
   if (ctx.HasQuery("retention")) {

@@ -87,8 +87,9 @@ std::string UserStore::SealSecret(const User& user) const {
 }
 
 Task<Result<UserStore::Table>> UserStore::Load() const {
+  std::string kind(kKind);
   STRATA_CO_ASSIGN_OR_RETURN(auto records,
-                             co_await options_.objects->ListConfig(std::string(kKind)));
+                             co_await options_.objects->ListConfig(kind));
   Table table;
   for (const auto& r : records) {
     auto json = nlohmann::json::parse(r.value, nullptr, /*allow_exceptions=*/false);

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -48,6 +49,12 @@ int Usage(const std::string& why = "") {
          "                                 prints the new user's access key and secret key\n"
          "  user list\n"
          "  user remove NAME               the user's key stops working at once\n"
+         "  tier add NAME --bucket B [--prefix P]\n"
+         "                [--endpoint-url URL --access-key K --secret-key S]\n"
+         "                                 a tier (storage class for lifecycle) in bucket B\n"
+         "                                 here, or on another S3 endpoint\n"
+         "  tier list\n"
+         "  tier remove NAME               refused while objects live there\n"
          "The endpoint is the server's admin listener (default http://127.0.0.1:9001, or\n"
          "$STRATA_ADMIN_ENDPOINT); credentials are the root credentials from\n"
          "STRATA_ACCESS_KEY and STRATA_SECRET_KEY.\n";
@@ -140,6 +147,9 @@ class AdminClient {
         http::read(stream, buffer, res);
       }
       return Reply{res.result_int(), std::move(res.body())};
+    } catch (const boost::system::system_error& e) {
+      return std::string("cannot reach ") + (endpoint_.tls ? "https://" : "http://") +
+             host_header + ": " + e.code().message();
     } catch (const std::exception& e) {
       return std::string("cannot reach ") + (endpoint_.tls ? "https://" : "http://") +
              host_header + ": " + e.what();
@@ -224,6 +234,53 @@ void PrintStatus(const json& s) {
             << Bytes(used) << " used of " << Bytes(capacity) << "\n";
 }
 
+int TierCommand(AdminClient& client, const std::vector<std::string>& args, bool raw_json) {
+  json reply;
+  const std::string& sub = args[1];
+  if (sub == "list" && args.size() == 2) {
+    if (int rc = Expect(client.Call(http::verb::get, "/admin/v1/tiers", ""), &reply)) return rc;
+    if (raw_json) {
+      std::cout << reply.dump(2) << "\n";
+      return 0;
+    }
+    std::cout << std::left << std::setw(20) << "NAME" << std::setw(24) << "BUCKET"
+              << std::setw(16) << "PREFIX" << "ENDPOINT\n";
+    for (const auto& t : reply["tiers"]) {
+      std::string endpoint = t.value("endpoint", "");
+      std::cout << std::setw(20) << t.value("name", "") << std::setw(24) << t.value("bucket", "")
+                << std::setw(16) << t.value("prefix", "")
+                << (endpoint.empty() ? "(this cluster)" : endpoint) << "\n";
+    }
+    return 0;
+  }
+  if (sub == "remove" && args.size() == 3) {
+    std::string target = "/admin/v1/tiers/" + gw::UriEncode(args[2], true);
+    if (int rc = Expect(client.Call(http::verb::delete_, target, ""), &reply)) return rc;
+    std::cout << "removed tier " << args[2] << "\n";
+    return 0;
+  }
+  if (sub == "add" && args.size() >= 3) {
+    json body = json::object();
+    for (size_t i = 3; i < args.size(); ++i) {
+      static const std::map<std::string, std::string> kFields = {
+          {"--bucket", "bucket"},         {"--prefix", "prefix"},
+          {"--endpoint-url", "endpoint"}, {"--access-key", "access_key"},
+          {"--secret-key", "secret_key"}};
+      auto it = kFields.find(args[i]);
+      if (it == kFields.end() || i + 1 >= args.size()) {
+        return Usage("unknown or incomplete option " + args[i]);
+      }
+      body[it->second] = args[++i];
+    }
+    if (!body.contains("bucket")) return Usage("tier add needs --bucket");
+    std::string target = "/admin/v1/tiers/" + gw::UriEncode(args[2], true);
+    if (int rc = Expect(client.Call(http::verb::put, target, body.dump()), &reply)) return rc;
+    std::cout << "added tier " << args[2] << " (use it as a lifecycle transition StorageClass)\n";
+    return 0;
+  }
+  return Usage("unknown command");
+}
+
 }  // namespace
 
 int AdminMain(int argc, char** argv) {
@@ -267,6 +324,7 @@ int AdminMain(int argc, char** argv) {
     }
     return 0;
   }
+  if (command == "tier" && args.size() >= 2) return TierCommand(client, args, raw_json);
   if (command != "user" || args.size() < 2) return Usage("unknown command");
   const std::string& sub = args[1];
   if (sub == "list" && args.size() == 2) {

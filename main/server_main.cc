@@ -28,9 +28,12 @@
 #include "gateway/object_layer.h"
 #include "gateway/s3_metrics.h"
 #include "gateway/s3_service.h"
+#include "gateway/tiers.h"
 #include "gateway/users.h"
+#include "lifecycle/scan/scanner.h"
 #include "main/commands.h"
 #include "main/server_metrics.h"
+#include "server/instrumented_drive.h"
 #include "server/local_drive.h"
 #include "server/topology.h"
 
@@ -119,9 +122,11 @@ boost::asio::awaitable<void> SweepBelowQuorum(gw::ObjectLayer& layer, SysTime st
   }
 }
 
-// Re-reads the users now and then, so that changes made through another
-// gateway reach this one (issue 7); a single server changes them in place.
-boost::asio::awaitable<void> RefreshUsers(gw::UserStore& users, const std::atomic<bool>& stop) {
+// Re-reads users and tiers now and then, so that changes made through
+// another gateway reach this one (issue 7); a single server changes them in
+// place.
+boost::asio::awaitable<void> RefreshConfig(gw::UserStore& users, gw::TierRegistry& tiers,
+                                           const std::atomic<bool>& stop) {
   boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
   while (!stop) {
     timer.expires_after(std::chrono::seconds(1));
@@ -129,7 +134,22 @@ boost::asio::awaitable<void> RefreshUsers(gw::UserStore& users, const std::atomi
     if (stop) break;
     Status st = co_await users.Reload();
     if (!st.ok()) log::Debug("user reload failed", {{"error", st.ToString()}});
+    st = co_await tiers.Reload();
+    if (!st.ok()) log::Debug("tier reload failed", {{"error", st.ToString()}});
   }
+}
+
+// A positive whole number from the environment, or `fallback`.
+long EnvSeconds(const char* name, long fallback) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return fallback;
+  char* end = nullptr;
+  long n = std::strtol(v, &end, 10);
+  if (*end != '\0' || n <= 0) {
+    log::Warn("ignoring a bad number in the environment", {{"variable", name}, {"value", v}});
+    return fallback;
+  }
+  return n;
 }
 
 std::optional<server::Topology> LoadTopology(const ServerFlags& flags,
@@ -143,11 +163,13 @@ std::optional<server::Topology> LoadTopology(const ServerFlags& flags,
     return std::move(*t);
   }
   server::Topology topology = server::DefaultTopology(data_dir.string());
-  // A fresh data directory gets its drive folders; an existing one keeps
-  // what it has (a missing drive is an offline drive, not a new empty one).
+  // A fresh pool folder gets its drive folders (a data directory from before
+  // the cold pool existed gets a cold pool); an existing one keeps what it
+  // has (a missing drive is an offline drive, not a new empty one).
   std::error_code ec;
-  if (!std::filesystem::exists(data_dir / "hot", ec)) {
-    for (const auto& d : topology.pools[0].sets[0].drives) {
+  for (const auto& pool : topology.pools) {
+    if (std::filesystem::exists(data_dir / pool.name, ec)) continue;
+    for (const auto& d : pool.sets[0].drives) {
       std::filesystem::create_directories(d.path, ec);
       if (ec) {
         log::Error("cannot create drive folder", {{"path", d.path}, {"error", ec.message()}});
@@ -158,9 +180,13 @@ std::optional<server::Topology> LoadTopology(const ServerFlags& flags,
   return topology;
 }
 
+// Each opened drive is wrapped in an InstrumentedDrive that records its
+// I/O latency and errors into `registry` (which must outlive the drives).
 gw::ObjectLayerOptions OpenDrives(const server::Topology& topology,
-                                  boost::asio::thread_pool& blocking) {
+                                  boost::asio::thread_pool& blocking,
+                                  metrics::Registry& registry) {
   gw::ObjectLayerOptions options;
+  options.storage_classes = topology.storage_classes;
   size_t online = 0, total = 0;
   for (const auto& pool_spec : topology.pools) {
     gw::Pool pool;
@@ -186,7 +212,8 @@ gw::ObjectLayerOptions OpenDrives(const server::Topology& topology,
                     {{"drive", d.name}, {"files", sweep.orphan_files_removed}});
         }
         ++online;
-        set.drives.push_back(std::shared_ptr<server::Drive>(std::move(*drive)));
+        auto probe = std::make_shared<server::DriveProbe>(registry, pool_spec.name, d.name);
+        set.drives.push_back(server::InstrumentDrive(std::move(*drive), std::move(probe)));
       }
       pool.sets.push_back(std::move(set));
     }
@@ -231,7 +258,8 @@ int RunServer(const ServerFlags& flags) {
   if (!topology) return 1;
 
   boost::asio::thread_pool blocking(8);
-  auto objects = gw::ObjectLayer::Create(OpenDrives(*topology, blocking));
+  metrics::Registry registry;  // before the drives: they record into it until destroyed
+  auto objects = gw::ObjectLayer::Create(OpenDrives(*topology, blocking, registry));
   if (!objects.ok()) {
     log::Error("cannot start the object layer", {{"error", objects.status().ToString()}});
     return 1;
@@ -247,7 +275,14 @@ int RunServer(const ServerFlags& flags) {
               {{"users", (*users)->unreadable()}});
   }
 
-  metrics::Registry registry;
+  auto tiers = BlockOn(gw::TierRegistry::Open({objects->get(), root, &Clock::Real()}));
+  if (!tiers.ok()) {
+    log::Error("cannot read the tiers", {{"error", tiers.status().ToString()}});
+    return 1;
+  }
+  (*objects)->SetTierResolver(
+      [tier_registry = tiers->get()](std::string_view name) { return tier_registry->Find(name); });
+
   gw::S3Metrics s3_metrics(registry);
   RegisterServerMetrics(registry, **objects);
   RegisterProcessMetrics(registry);
@@ -274,6 +309,7 @@ int RunServer(const ServerFlags& flags) {
     gw::AdminServiceOptions admin_options;
     admin_options.objects = objects->get();
     admin_options.users = users->get();
+    admin_options.tiers = tiers->get();
     admin_options.registry = &registry;
     admin_options.root = root;
     auto admin = std::make_shared<gw::AdminService>(admin_options);
@@ -310,16 +346,39 @@ int RunServer(const ServerFlags& flags) {
   }
   std::cout << "S3 endpoint: " << Url(tls, s3_address->host, (*listener)->port()) << std::endl;
 
+  // The lifecycle scanner: a day and the pause between scans can be
+  // shortened for tests and demos.
+  lifecycle::ScannerOptions scan;
+  scan.objects = objects->get();
+  scan.registry = &registry;
+  if (long day = EnvSeconds("STRATA_LIFECYCLE_DAY_SECONDS", 0); day > 0) {
+    scan.day = lifecycle::DayLength{std::chrono::seconds(day), false};
+  }
+  scan.interval = std::chrono::seconds(EnvSeconds("STRATA_LIFECYCLE_SCAN_SECONDS", 3600));
+  scan.stores = [layer = objects->get(), tier_registry = tiers->get()] {
+    auto out = tier_registry->Stores();
+    for (const auto& pool : layer->pools()) {
+      if (auto store = layer->Store("pool:" + pool.name); store.ok()) {
+        out.emplace_back("pool:" + pool.name, *store);
+      }
+    }
+    return out;
+  };
+  lifecycle::Scanner scanner(std::move(scan));
+
   // Background work on its own thread: the below-quorum sweep (commits a
   // crash cut short; nothing written by this process is touched, see
-  // RemoveBelowQuorum) and the user refresh.
+  // RemoveBelowQuorum), the config refresh and the lifecycle scanner.
   std::atomic<bool> stop_background{false};
-  std::thread background([layer = objects->get(), user_store = users->get(), &stop_background,
+  std::thread background([layer = objects->get(), user_store = users->get(),
+                          tier_registry = tiers->get(), &scanner, &stop_background,
                           started = Clock::Real().Now()] {
     boost::asio::io_context io;
     boost::asio::co_spawn(io, SweepBelowQuorum(*layer, started, stop_background),
                           boost::asio::detached);
-    boost::asio::co_spawn(io, RefreshUsers(*user_store, stop_background), boost::asio::detached);
+    boost::asio::co_spawn(io, RefreshConfig(*user_store, *tier_registry, stop_background),
+                          boost::asio::detached);
+    boost::asio::co_spawn(io, scanner.Run(stop_background), boost::asio::detached);
     io.run();
   });
 

@@ -24,18 +24,20 @@ void ForEachDrive(const gw::ObjectLayer& objects, Fn fn) {
         if (d) fn(pool.name, *d);
 }
 
-// One gauge or counter per drive from its IndexStats.
+// One gauge or counter per drive from its IndexStats, times `scale` (to
+// report base units: Prometheus wants seconds, not microseconds).
 void AddIndexFigure(metrics::Registry& registry, const gw::ObjectLayer& objects, std::string name,
-                    std::string help, Kind kind, uint64_t server::IndexStats::*field) {
+                    std::string help, Kind kind, uint64_t server::IndexStats::*field,
+                    double scale = 1) {
   registry.AddCollector(std::move(name), std::move(help), kind, {"pool", "drive"},
-                        [&objects, field] {
+                        [&objects, field, scale] {
                           std::vector<Sample> out;
                           ForEachDrive(objects, [&](const std::string& pool, server::Drive& d) {
                             if (!d.online()) return;
                             auto stats = d.IndexStatistics();
-                            if (stats.ok()) {
-                              out.push_back({{pool, d.name()}, static_cast<double>((*stats).*field)});
-                            }
+                            if (!stats.ok()) return;
+                            const double v = static_cast<double>((*stats).*field) * scale;
+                            out.push_back({{pool, d.name()}, v});
                           });
                           return out;
                         });
@@ -162,8 +164,9 @@ void RegisterServerMetrics(metrics::Registry& registry, const gw::ObjectLayer& o
   AddIndexFigure(registry, objects, "strata_index_synced_writes_total",
                  "Synced index writes (one group commit serves many transactions).",
                  Kind::kCounter, &S::commit_groups);
-  AddIndexFigure(registry, objects, "strata_rocksdb_stall_microseconds_total",
-                 "Time RocksDB delayed or stopped writes.", Kind::kCounter, &S::stall_micros);
+  AddIndexFigure(registry, objects, "strata_rocksdb_stall_seconds_total",
+                 "Time RocksDB delayed or stopped writes.", Kind::kCounter, &S::stall_micros,
+                 1e-6);
   AddIndexFigure(registry, objects, "strata_rocksdb_compaction_read_bytes_total",
                  "Bytes read by RocksDB compactions.", Kind::kCounter, &S::compaction_read_bytes);
   AddIndexFigure(registry, objects, "strata_rocksdb_compaction_write_bytes_total",
@@ -183,6 +186,17 @@ void RegisterServerMetrics(metrics::Registry& registry, const gw::ObjectLayer& o
                  &S::estimated_keys);
 
   using L = gw::ObjectLayerStats;
+  AddLayerCounter(registry, objects, "strata_erasure_encoded_stripes_total",
+                  "Stripes erasure-coded on write (k data + m parity shards each).",
+                  &L::encoded_stripes);
+  AddLayerCounter(registry, objects, "strata_erasure_encoded_bytes_total",
+                  "Object bytes erasure-coded on write (parity not included).", &L::encoded_bytes);
+  AddLayerCounter(registry, objects, "strata_erasure_decoded_stripes_total",
+                  "Stripes verified and served on read, healthy or rebuilt from parity.",
+                  &L::decoded_stripes);
+  AddLayerCounter(registry, objects, "strata_erasure_decoded_bytes_total",
+                  "Object bytes of the stripes verified on read (whole stripes, not ranges).",
+                  &L::decoded_bytes);
   AddLayerCounter(registry, objects, "strata_erasure_reconstructed_stripes_total",
                   "Stripes rebuilt from parity on read (a shard was missing or corrupt).",
                   &L::reconstructed_stripes);
@@ -192,7 +206,9 @@ void RegisterServerMetrics(metrics::Registry& registry, const gw::ObjectLayer& o
                   "Shard blocks that could not be read (drive offline or failing).",
                   &L::missing_shards);
   AddLayerCounter(registry, objects, "strata_quorum_failures_total",
-                  "Writes that did not reach their write quorum.", &L::quorum_failures);
+                  "Operations that did not reach their quorum of drives (writes, and reads "
+                  "that could not resolve or rebuild).",
+                  &L::quorum_failures);
   AddLayerCounter(registry, objects, "strata_list_unresolved_keys_total",
                   "Keys left out of a listing because too few drives could vouch for them.",
                   &L::unresolved_list_keys);

@@ -296,6 +296,16 @@ void MetaStore::Batch::PutSys(std::string_view name, std::string_view value) {
   Put(keys::SysKey(name), std::string(value));
 }
 
+void MetaStore::Batch::DropVersionData(std::string_view bucket, std::string_view key,
+                                       std::string_view version_id,
+                                       const std::vector<std::string>& data_ids) {
+  if (!Check("bucket", bucket) || !Check("key", key)) return;
+  Delete(keys::VersionKey(bucket, key, version_id, keys::kInline));
+  for (const auto& id : data_ids) {
+    if (!id.empty()) Delete(keys::DataRefKey(id));
+  }
+}
+
 void MetaStore::Batch::PutConfig(const ConfigRecord& record) {
   if (!Check("config kind", record.kind) || !Check("config name", record.name)) return;
   RawUpdate put = [encoded = Encode(record), updated = record.updated](
@@ -369,8 +379,9 @@ struct MetaStore::Impl {
         writes.fetch_add(1, std::memory_order_relaxed);
       }
       for (size_t i = 0; i < group.size(); ++i) {
-        group[i].done(verdicts[i].ok() ? status : verdicts[i]);
+        // Counted first: a caller woken by done() must see its batch counted.
         batches.fetch_add(1, std::memory_order_relaxed);
+        group[i].done(verdicts[i].ok() ? status : verdicts[i]);
       }
       group.clear();
     }

@@ -103,6 +103,11 @@ class MetaStore {
     void UpdateVersion(std::string_view bucket, std::string_view key, std::string_view version_id,
                        std::function<Status(VersionRecord&, SysTime now)> fn);
     void UpdateBucket(std::string_view name, std::function<Status(BucketRecord&)> fn);
+    // Drops a version's local data (its inline shard and the 'd' refs of
+    // `data_ids`) after its bytes moved elsewhere. Pair it with an
+    // UpdateVersion that checks the move in the same batch.
+    void DropVersionData(std::string_view bucket, std::string_view key,
+                         std::string_view version_id, const std::vector<std::string>& data_ids);
 
     bool empty() const { return ops_.empty() && error_.empty(); }
 

@@ -31,7 +31,7 @@ constexpr uint32_t kVersionId = 1, kNullVersion = 2, kDeleteMarker = 3, kMtime =
                    kEtag = 6, kK = 7, kM = 8, kShardIndex = 9, kInlineData = 10, kStorageClass = 11,
                    kHeader = 12, kChecksum = 13, kChecksumType = 14, kSegment = 15, kExt = 16,
                    kTag = 17, kUpdated = 18, kRetentionMode = 19, kRetainUntil = 20,
-                   kLegalHold = 21;
+                   kLegalHold = 21, kLocation = 22, kLocationKey = 23;
 }
 namespace bucket_tag {
 constexpr uint32_t kName = 1, kCreated = 2, kRegion = 3, kVersioning = 4, kObjectLock = 5,
@@ -279,6 +279,8 @@ std::string Encode(const VersionRecord& r) {
   w.Bytes(kRetentionMode, r.retention_mode);
   w.Time(kRetainUntil, r.retain_until);
   w.Bool(kLegalHold, r.legal_hold, false);
+  w.Bytes(kLocation, r.location);
+  w.Bytes(kLocationKey, r.location_key);
   return w.Finish(kKindVersion);
 }
 
@@ -354,6 +356,12 @@ Result<VersionRecord> DecodeVersion(std::string_view bytes) {
         break;
       case kLegalHold:
         out.legal_hold = r.Bool();
+        break;
+      case kLocation:
+        out.location = r.Bytes();
+        break;
+      case kLocationKey:
+        out.location_key = r.Bytes();
         break;
       default:
         break;

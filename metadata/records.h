@@ -82,6 +82,11 @@ struct VersionRecord {
   std::string retention_mode;  // "", "GOVERNANCE" or "COMPLIANCE"
   SysTime retain_until{};
   bool legal_hold = false;
+  // Where the bytes are (ARCHITECTURE.md, "Where a version's data lives"):
+  // empty = on this record's own drives (segments / inline shard); else a
+  // data store ("pool:cold", "tier:archive") and the object's key there.
+  std::string location;
+  std::string location_key;
 
   friend bool operator==(const VersionRecord&, const VersionRecord&) = default;
 };

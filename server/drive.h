@@ -95,6 +95,20 @@ struct DriveTxn {
   std::vector<SetRetention> set_retentions;
   std::vector<SetLegalHold> set_legal_holds;
   std::vector<UpdateBucket> update_buckets;
+  // Moves a committed version's bytes elsewhere (a transition): checks the
+  // stored record still has `expect_location` and the shard files
+  // `expect_data_ids` (kPreconditionFailed otherwise, nothing happens), then
+  // sets the location, its key and the storage class, and drops the local
+  // data (inline shard, refs; files unlinked after the commit). Allowed under
+  // object lock: the bytes stay, only their place changes.
+  struct SetLocation {
+    std::string bucket, key, version_id;
+    std::string expect_location;
+    std::vector<std::string> expect_data_ids;
+    std::string location, location_key, storage_class;
+    SysTime updated;
+  };
+  std::vector<SetLocation> set_locations;
   // Cluster configuration (users, tiers); the later `updated` wins per name.
   struct PutConfig { meta::ConfigRecord record; };
   std::vector<PutConfig> put_configs;

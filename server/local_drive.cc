@@ -213,6 +213,29 @@ class LocalDrive final : public Drive {
     }
 
     for (const auto& op : txn.put_configs) batch.PutConfig(op.record);
+    for (const auto& op : txn.set_locations) {
+      batch.UpdateVersion(op.bucket, op.key, op.version_id,
+                          [op](meta::VersionRecord& record, SysTime) -> Status {
+                            std::vector<std::string> ids;
+                            for (const auto& seg : record.segments) {
+                              if (!seg.data_id.empty()) ids.push_back(seg.data_id);
+                            }
+                            if (record.location != op.expect_location ||
+                                ids != op.expect_data_ids) {
+                              return Status(Code::kPreconditionFailed,
+                                            "the version's data moved meanwhile");
+                            }
+                            record.location = op.location;
+                            record.location_key = op.location_key;
+                            record.storage_class = op.storage_class;
+                            record.inline_data = false;
+                            for (auto& seg : record.segments) seg.data_id.clear();
+                            record.updated = op.updated;
+                            return Status();
+                          });
+      batch.DropVersionData(op.bucket, op.key, op.version_id, op.expect_data_ids);
+      for (const auto& id : op.expect_data_ids) unlink_ids.push_back(id);
+    }
 
     for (auto& id : txn.remove_shards) {
       if (ValidDataId(id) && !store_->HasDataRef(id)) unlink_ids.push_back(id);
@@ -241,6 +264,8 @@ class LocalDrive final : public Drive {
     for (const auto& op : txn.delete_versions) good = good && segments_ok(op.record);
     for (const auto& op : txn.put_parts) good = good && ok(op.record.segment.data_id);
     for (const auto& op : txn.delete_parts) good = good && ok(op.data_id);
+    for (const auto& op : txn.set_locations)
+      for (const auto& id : op.expect_data_ids) good = good && ok(id);
     if (!good) return Status(Code::kInvalidArgument, "bad data id in transaction");
     return Status();
   }

@@ -10,16 +10,31 @@
 
 namespace strata::server {
 
+std::map<std::string, std::string> DefaultStorageClasses(const std::vector<PoolSpec>& pools) {
+  std::map<std::string, std::string> out;
+  if (pools.empty()) return out;
+  const std::string& hot = pools.front().name;
+  const std::string& cold = pools.size() > 1 ? pools[1].name : hot;
+  for (const char* c : {"STANDARD", "REDUCED_REDUNDANCY"}) out[c] = hot;
+  for (const char* c : {"STANDARD_IA", "GLACIER_IR", "GLACIER"}) out[c] = cold;
+  return out;
+}
+
 Topology DefaultTopology(const std::string& data_dir) {
-  PoolSpec pool;
-  pool.name = "hot";
-  SetSpec set;
-  for (int i = 1; i <= 6; ++i) {
-    std::string drive = "drive" + std::to_string(i);
-    set.drives.push_back({"hot/" + drive, data_dir + "/hot/" + drive});
+  Topology topo;
+  for (const char* name : {"hot", "cold"}) {
+    PoolSpec pool;
+    pool.name = name;
+    SetSpec set;
+    for (int i = 1; i <= 6; ++i) {
+      std::string drive = "drive" + std::to_string(i);
+      set.drives.push_back({pool.name + "/" + drive, data_dir + "/" + pool.name + "/" + drive});
+    }
+    pool.sets.push_back(std::move(set));
+    topo.pools.push_back(std::move(pool));
   }
-  pool.sets.push_back(std::move(set));
-  return Topology{{std::move(pool)}};
+  topo.storage_classes = DefaultStorageClasses(topo.pools);
+  return topo;
 }
 
 Result<Topology> ParseTopology(std::string_view text, const std::string& data_dir) {
@@ -86,6 +101,25 @@ Result<Topology> ParseTopology(std::string_view text, const std::string& data_di
       pool.sets.push_back(std::move(set));
     }
     topo.pools.push_back(std::move(pool));
+  }
+  topo.storage_classes = DefaultStorageClasses(topo.pools);
+  if (doc.contains("storage_classes")) {
+    const auto& classes = doc["storage_classes"];
+    if (!classes.is_object()) return bad("\"storage_classes\" must be an object");
+    topo.storage_classes.clear();
+    for (const auto& [cls, pool] : classes.items()) {
+      bool name_ok = !cls.empty() && cls.size() <= 64 &&
+                     cls.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") ==
+                         std::string::npos;
+      if (!name_ok) return bad("storage class names are A-Z, 0-9 and _: " + cls);
+      if (!pool.is_string() || !pool_names.contains(pool.get<std::string>())) {
+        return bad("storage class " + cls + " names no pool of this topology");
+      }
+      topo.storage_classes[cls] = pool.get<std::string>();
+    }
+    if (!topo.storage_classes.contains("STANDARD")) {
+      return bad("\"storage_classes\" must map STANDARD");
+    }
   }
   return topo;
 }

@@ -6,14 +6,21 @@
 //   {
 //     "pools": [
 //       { "name": "hot", "data": 4, "parity": 2,
-//         "sets": [ ["/mnt/nvme1", "/mnt/nvme2", ..., "/mnt/nvme6"] ] }
-//     ]
+//         "sets": [ ["/mnt/nvme1", "/mnt/nvme2", ..., "/mnt/nvme6"] ] },
+//       { "name": "cold", "data": 8, "parity": 3, "sets": [ [...11 drives...] ] }
+//     ],
+//     "storage_classes": { "STANDARD": "hot", "GLACIER": "cold" }
 //   }
-// Relative drive paths are relative to the data directory.
+// Relative drive paths are relative to the data directory. The first pool
+// is the home pool (every key's version records live there). Without
+// "storage_classes", STANDARD and REDUCED_REDUNDANCY map to the first pool
+// and STANDARD_IA, GLACIER_IR and GLACIER to the second (or the first when
+// there is one pool only).
 //
 // Thread safety: plain values.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -39,9 +46,13 @@ struct PoolSpec {
 
 struct Topology {
   std::vector<PoolSpec> pools;
+  std::map<std::string, std::string> storage_classes;  // class -> pool name
 };
 
-// DIR/hot/drive1..drive6, 4+2.
+// The default class map over `pools` (see above).
+std::map<std::string, std::string> DefaultStorageClasses(const std::vector<PoolSpec>& pools);
+
+// DIR/hot/drive1..drive6 and DIR/cold/drive1..drive6, both 4+2.
 Topology DefaultTopology(const std::string& data_dir);
 
 // Parses and validates a config document (k, m ranges, set sizes, unique

@@ -146,27 +146,32 @@ class TestCluster {
   static constexpr int kBlockingThreads = 4;
   static constexpr const char* kBucket = "bkt";
 
-  TestCluster() {
+  // `pools` = 2 adds a pool "cold" (drives kN..2kN-1) that GLACIER maps to.
+  explicit TestCluster(int pools = 1) {
     std::string pattern = (ScratchParent() / "strata-ol-XXXXXX").string();
     REQUIRE(::mkdtemp(pattern.data()) != nullptr);
     root_ = pattern;
-    ErasureSet set;
-    set.k = kK;
-    set.m = kM;
-    for (int i = 0; i < kN; ++i) {
-      std::string dir = (root_ / ("drive" + std::to_string(i))).string();
-      std::filesystem::create_directories(dir);
-      server::LocalDriveOptions options{"test/drive" + std::to_string(i), dir,
-                                        blocking_.get_executor()};
-      options.block_cache_bytes = 1 << 20;
-      auto drive = server::OpenLocalDrive(options);
-      REQUIRE(drive.ok());
-      drives_.push_back(std::make_shared<FaultDrive>(std::shared_ptr<server::Drive>(
-          std::move(*drive))));
-      set.drives.push_back(drives_.back());
-    }
     ObjectLayerOptions options;
-    options.pools.push_back(Pool{"hot", {std::move(set)}});
+    for (int p = 0; p < pools; ++p) {
+      ErasureSet set;
+      set.k = kK;
+      set.m = kM;
+      for (int i = 0; i < kN; ++i) {
+        const int index = p * kN + i;
+        std::string dir = (root_ / ("drive" + std::to_string(index))).string();
+        std::filesystem::create_directories(dir);
+        server::LocalDriveOptions drive_options{"test/drive" + std::to_string(index), dir,
+                                                blocking_.get_executor()};
+        drive_options.block_cache_bytes = 1 << 20;
+        auto drive = server::OpenLocalDrive(drive_options);
+        REQUIRE(drive.ok());
+        drives_.push_back(std::make_shared<FaultDrive>(std::shared_ptr<server::Drive>(
+            std::move(*drive))));
+        set.drives.push_back(drives_.back());
+      }
+      options.pools.push_back(Pool{p == 0 ? "hot" : "cold", {std::move(set)}});
+    }
+    if (pools > 1) options.storage_classes = {{"STANDARD", "hot"}, {"GLACIER", "cold"}};
     auto layer = ObjectLayer::Create(std::move(options));
     REQUIRE(layer.ok());
     layer_ = std::move(*layer);
@@ -302,6 +307,14 @@ class TestCluster {
     auto data = root_ / ("drive" + std::to_string(i)) / "data";
     for (const auto& entry : std::filesystem::recursive_directory_iterator(data)) {
       if (entry.is_regular_file()) out[entry.path().filename().string()] = entry.file_size();
+    }
+    return out;
+  }
+  // Shard files of one pool's drives (0 = hot, 1 = cold): data id -> drives.
+  std::map<std::string, int> PoolShardFiles(int pool) {
+    std::map<std::string, int> out;
+    for (int i = pool * kN; i < (pool + 1) * kN; ++i) {
+      for (const auto& [id, size] : ShardFiles(i)) out[id]++;
     }
     return out;
   }

@@ -232,7 +232,9 @@ TEST_CASE("batches queued while the committer is busy share one synced write", "
   all.wait();
   const MetaStore::CommitStats after = store->commit_stats();
   CHECK(after.writes - before.writes == 1);
-  CHECK(after.batches - before.batches == kQueued + 1);
+  // The first batch was counted before its callback ran (stats never lag a
+  // done() a caller has seen), so only the queued ones are new.
+  CHECK(after.batches - before.batches == kQueued);
   for (int i = 0; i < kQueued; ++i)
     CHECK(**store->GetSys("q" + std::to_string(i)) == std::to_string(i));
 }

@@ -51,32 +51,70 @@ void ExpectRefused(std::string_view text, const std::string& expect = {}) {
   if (!expect.empty()) CHECK(std::string(r.status().message()).find(expect) != std::string::npos);
 }
 
-TEST_CASE("Topology: the default is one 4+2 set of six drives under the data dir", "[topology]") {
+TEST_CASE("Topology: the default is a hot and a cold pool of six drives each", "[topology]") {
   Topology t = DefaultTopology("/srv/strata");
-  REQUIRE(t.pools.size() == 1);
-  const PoolSpec& pool = t.pools[0];
-  CHECK(pool.name == "hot");
-  CHECK(pool.data == 4);
-  CHECK(pool.parity == 2);
-  REQUIRE(pool.sets.size() == 1);
-  REQUIRE(pool.sets[0].drives.size() == 6);
-  for (int i = 0; i < 6; ++i) {
-    CAPTURE(i);
-    CHECK(pool.sets[0].drives[i].name == "hot/drive" + std::to_string(i + 1));
-    CHECK(pool.sets[0].drives[i].path == "/srv/strata/hot/drive" + std::to_string(i + 1));
+  REQUIRE(t.pools.size() == 2);
+  int p = 0;
+  for (const char* name : {"hot", "cold"}) {
+    const PoolSpec& pool = t.pools[p++];
+    CHECK(pool.name == name);
+    CHECK(pool.data == 4);
+    CHECK(pool.parity == 2);
+    REQUIRE(pool.sets.size() == 1);
+    REQUIRE(pool.sets[0].drives.size() == 6);
+    for (int i = 0; i < 6; ++i) {
+      CAPTURE(i);
+      CHECK(pool.sets[0].drives[i].name == std::string(name) + "/drive" + std::to_string(i + 1));
+      CHECK(pool.sets[0].drives[i].path ==
+            "/srv/strata/" + std::string(name) + "/drive" + std::to_string(i + 1));
+    }
   }
   // A relative data dir stays relative (resolved by the caller's cwd).
   CHECK(DefaultTopology("data").pools[0].sets[0].drives[5].path == "data/hot/drive6");
+  CHECK(t.storage_classes.at("STANDARD") == "hot");
+  CHECK(t.storage_classes.at("STANDARD_IA") == "cold");
+  CHECK(t.storage_classes.at("GLACIER_IR") == "cold");
+  CHECK(t.storage_classes.at("GLACIER") == "cold");
+  CHECK_FALSE(t.storage_classes.contains("DEEP_ARCHIVE"));
 }
 
 TEST_CASE("Topology: the default, written as a config, parses to the same drives", "[topology]") {
   Topology def = DefaultTopology("/srv/strata");
-  json set = json::array();
-  for (const auto& d : def.pools[0].sets[0].drives) set.push_back(d.path);
-  json doc = {{"pools", json::array({Pool("hot", 4, 2, {set})})}};
+  json pools = json::array();
+  for (const auto& pool : def.pools) {
+    json set = json::array();
+    for (const auto& d : pool.sets[0].drives) set.push_back(d.path);
+    pools.push_back(Pool(pool.name, 4, 2, {set}));
+  }
+  json doc = {{"pools", pools}};
   auto parsed = ParseTopology(doc.dump(), "/elsewhere");
   REQUIRE(parsed.ok());
   CHECK(Paths(*parsed) == Paths(def));
+  CHECK(parsed->storage_classes == def.storage_classes);
+}
+
+TEST_CASE("Topology: storage classes map to pools by config", "[topology]") {
+  json hot = json::array(), cold = json::array();
+  for (int i = 1; i <= 6; ++i) {
+    hot.push_back("h" + std::to_string(i));
+    cold.push_back("c" + std::to_string(i));
+  }
+  json pools = json::array({Pool("fast", 4, 2, {hot}), Pool("slow", 4, 2, {cold})});
+  auto one = ParseTopology(json{{"pools", json::array({Pool("fast", 4, 2, {hot})})}}.dump(), "/d");
+  REQUIRE(one.ok());
+  CHECK(one->storage_classes.at("GLACIER") == "fast");  // one pool: everything there
+  auto mapped = ParseTopology(
+      json{{"pools", pools},
+           {"storage_classes", {{"STANDARD", "fast"}, {"DEEP_ARCHIVE", "slow"}}}}.dump(), "/d");
+  REQUIRE(mapped.ok());
+  CHECK(mapped->storage_classes.size() == 2);
+  CHECK(mapped->storage_classes.at("DEEP_ARCHIVE") == "slow");
+  ExpectRefused(json{{"pools", pools}, {"storage_classes", {{"STANDARD", "nowhere"}}}}.dump(),
+            "names no pool");
+  ExpectRefused(json{{"pools", pools}, {"storage_classes", {{"GLACIER", "slow"}}}}.dump(),
+            "must map STANDARD");
+  ExpectRefused(json{{"pools", pools}, {"storage_classes", {{"lower", "slow"}}}}.dump(), "A-Z");
+  ExpectRefused(json{{"pools", pools}, {"storage_classes", json::array()}}.dump(), "must be an object");
 }
 
 TEST_CASE("Topology: a single pool with absolute paths", "[topology]") {
