@@ -7,6 +7,7 @@
 
 #include "common/checksum.h"
 #include "common/crypto.h"
+#include "gateway/data_store.h"
 #include "gateway/object_layer_impl.h"
 #include "server/parallel.h"
 
@@ -23,6 +24,16 @@ int CountTrue(const std::vector<bool>& v) {
 
 }  // namespace
 
+Result<Placement> ObjectLayer::Impl::PartPlace(const meta::UploadRecord& up) const {
+  STRATA_ASSIGN_OR_RETURN(std::string location,
+                          LocationOf(up.storage_class.empty() ? "STANDARD" : up.storage_class,
+                                     /*allow_tiers=*/false));
+  if (location.empty()) return Place(up.bucket, up.key);
+  int pool = PoolIndex(location);
+  if (pool < 0) return Status(Code::kInvalidStorageClass);
+  return PlaceIn(static_cast<size_t>(pool), up.bucket, up.key);
+}
+
 Task<Result<std::string>> ObjectLayer::CreateUpload(UploadArgs args) {
   Placement place = impl_->Place(args.bucket, args.key);
   meta::UploadRecord up;
@@ -38,8 +49,10 @@ Task<Result<std::string>> ObjectLayer::CreateUpload(UploadArgs args) {
   up.legal_hold = args.lock.legal_hold;
   up.checksum_algorithm = args.checksum_algorithm;
   up.checksum_type = args.checksum_type;
-  up.k = static_cast<uint8_t>(place.set->k);
-  up.m = static_cast<uint8_t>(place.set->m);
+  // The parts' erasure code is the one of the set they go to.
+  STRATA_CO_ASSIGN_OR_RETURN(Placement parts, impl_->PartPlace(up));
+  up.k = static_cast<uint8_t>(parts.set->k);
+  up.m = static_cast<uint8_t>(parts.set->m);
   const auto& drives = place.set->drives;
   std::vector<bool> ok(drives.size(), false);
   co_await ParallelEach(drives.size(), [&](size_t i) -> Task<void> {
@@ -88,8 +101,8 @@ Task<Result<meta::PartRecord>> ObjectLayer::PutPart(std::string bucket, std::str
                                                     std::string upload_id, uint32_t part_number,
                                                     std::optional<uint64_t> size,
                                                     BodySource& body, FinishWrite finish) {
-  STRATA_CO_TRY(co_await GetUpload(bucket, key, upload_id));
-  Placement place = impl_->Place(bucket, key);
+  STRATA_CO_ASSIGN_OR_RETURN(meta::UploadRecord up, co_await GetUpload(bucket, key, upload_id));
+  STRATA_CO_ASSIGN_OR_RETURN(Placement place, impl_->PartPlace(up));
   STRATA_CO_ASSIGN_OR_RETURN(WrittenData data, co_await impl_->WriteData(place, size, body, false));
   meta::VersionRecord scratch;
   scratch.size = data.size;
@@ -137,8 +150,8 @@ Task<Result<meta::PartRecord>> ObjectLayer::PutPart(std::string bucket, std::str
 Task<Result<std::vector<meta::PartRecord>>> ObjectLayer::ListParts(std::string bucket,
                                                                    std::string key,
                                                                    std::string upload_id) {
-  STRATA_CO_TRY(co_await GetUpload(bucket, key, upload_id));
-  Placement place = impl_->Place(bucket, key);
+  STRATA_CO_ASSIGN_OR_RETURN(meta::UploadRecord up, co_await GetUpload(bucket, key, upload_id));
+  STRATA_CO_ASSIGN_OR_RETURN(Placement place, impl_->PartPlace(up));
   const auto& drives = place.set->drives;
   std::vector<std::optional<std::vector<meta::PartRecord>>> per(drives.size());
   co_await ParallelEach(drives.size(), [&](size_t i) -> Task<void> {
@@ -215,7 +228,12 @@ Task<Result<meta::VersionRecord>> ObjectLayer::CompleteUpload(std::string bucket
     record.size += seg.size;
   }
   STRATA_CO_ASSIGN_OR_RETURN(std::string versioning, co_await impl_->Versioning(bucket));
-  Placement place = impl_->Place(bucket, key);
+  Placement home = impl_->Place(bucket, key);
+  STRATA_CO_ASSIGN_OR_RETURN(Placement place, impl_->PartPlace(up));
+  const bool apart = place.set != home.set;
+  STRATA_CO_ASSIGN_OR_RETURN(
+      std::string location,
+      impl_->LocationOf(up.storage_class.empty() ? "STANDARD" : up.storage_class, false));
   record.version_id = impl_->NewVersionId();
   record.null_version = versioning != kVersioningEnabled;
   record.tags = up.tags;
@@ -240,6 +258,24 @@ Task<Result<meta::VersionRecord>> ObjectLayer::CompleteUpload(std::string bucket
   std::map<uint32_t, bool> used;
   for (const auto& p : parts) used[p.part_number] = true;
 
+  // Parts in another pool become an internal object there first (the data's
+  // commit point on its set); the home record then points at it.
+  std::string store_bucket = bucket, store_key = key;
+  if (apart) {
+    store_bucket = std::string(kInternalBucket);
+    store_key = StoreKey(bucket, key, record.version_id);
+  }
+  meta::VersionRecord data_record = record;
+  if (apart) {
+    // The internal object is plain data: the owner's record carries the rest.
+    data_record.null_version = true;
+    data_record.tags.clear();
+    data_record.headers.clear();
+    data_record.retention_mode.clear();
+    data_record.retain_until = {};
+    data_record.legal_hold = false;
+    data_record.storage_class.clear();
+  }
   const auto& drives = place.set->drives;
   std::vector<bool> ok(drives.size(), false);
   co_await ParallelEach(drives.size(), [&](size_t i) -> Task<void> {
@@ -249,48 +285,83 @@ Task<Result<meta::VersionRecord>> ObjectLayer::CompleteUpload(std::string bucket
     // This drive must hold every used part's shard, or it cannot serve the object.
     std::map<uint32_t, const meta::PartRecord*> have;
     for (const auto& p : *mine) have[p.part_number] = &p;
-    for (const auto& seg : record.segments) {
+    for (const auto& seg : data_record.segments) {
       auto it = have.find(seg.part_number);
       if (it == have.end() || it->second->segment.data_id != seg.data_id) co_return;
     }
     DriveTxn txn;
-    meta::VersionRecord r = record;
+    meta::VersionRecord r = data_record;
     r.shard_index = static_cast<uint8_t>(place.ShardOfDrive(static_cast<int>(i)));
-    txn.put_versions.push_back({bucket, key, std::move(r), {}});
+    txn.put_versions.push_back({store_bucket, store_key, std::move(r), {}});
     for (const auto& p : *mine) {
       bool keep = used.count(p.part_number) && by_number.count(p.part_number) &&
                   by_number[p.part_number]->segment.data_id == p.segment.data_id;
       txn.delete_parts.push_back({upload_id, p.part_number, p.segment.data_id, keep});
     }
-    txn.delete_uploads.push_back({bucket, key, upload_id});
+    if (!apart) txn.delete_uploads.push_back({bucket, key, upload_id});
     ok[i] = (co_await drives[i]->Apply(std::move(txn))).ok();
   });
   if (CountTrue(ok) < Impl::WriteQuorum(*place.set)) {
     impl_->stats.quorum_failures.fetch_add(1, std::memory_order_relaxed);
     co_return Status(Code::kUnavailable, "write quorum not reached");
   }
-  if (record.null_version) co_await impl_->RemoveSuperseded(place, bucket, key, record.version_id);
+  if (apart) {
+    meta::VersionRecord owner = record;
+    owner.location = location;
+    owner.location_key = store_key;
+    owner.k = static_cast<uint8_t>(home.set->k);
+    owner.m = static_cast<uint8_t>(home.set->m);
+    for (auto& seg : owner.segments) seg.data_id.clear();
+    const auto& home_drives = home.set->drives;
+    std::vector<bool> committed(home_drives.size(), false);
+    co_await ParallelEach(home_drives.size(), [&](size_t i) -> Task<void> {
+      if (!home_drives[i] || !home_drives[i]->online()) co_return;
+      DriveTxn txn;
+      txn.put_versions.push_back({bucket, key, owner, {}});
+      txn.delete_uploads.push_back({bucket, key, upload_id});
+      committed[i] = (co_await home_drives[i]->Apply(std::move(txn))).ok();
+    });
+    if (CountTrue(committed) < Impl::WriteQuorum(*home.set)) {
+      impl_->stats.quorum_failures.fetch_add(1, std::memory_order_relaxed);
+      // The internal object is an orphan now; the lifecycle sweep takes it.
+      co_return Status(Code::kUnavailable, "write quorum not reached");
+    }
+    record = owner;
+  }
+  if (record.null_version) co_await impl_->RemoveSuperseded(home, bucket, key, record.version_id);
   co_return record;
 }
 
 Task<Status> ObjectLayer::AbortUpload(std::string bucket, std::string key, std::string upload_id) {
-  STRATA_CO_TRY(co_await GetUpload(bucket, key, upload_id));
-  Placement place = impl_->Place(bucket, key);
-  const auto& drives = place.set->drives;
-  std::vector<bool> ok(drives.size(), false);
-  co_await ParallelEach(drives.size(), [&](size_t i) -> Task<void> {
-    if (!drives[i] || !drives[i]->online()) co_return;
-    auto parts = co_await drives[i]->ListParts(upload_id);
-    if (!parts.ok()) co_return;
-    DriveTxn txn;
-    for (const auto& p : *parts) {
-      txn.delete_parts.push_back({upload_id, p.part_number, p.segment.data_id, false});
+  STRATA_CO_ASSIGN_OR_RETURN(meta::UploadRecord up, co_await GetUpload(bucket, key, upload_id));
+  Placement home = impl_->Place(bucket, key);
+  STRATA_CO_ASSIGN_OR_RETURN(Placement parts_place, impl_->PartPlace(up));
+  const bool apart = parts_place.set != home.set;
+  // Parts first (on their set), then the upload record (on the home set).
+  for (const Placement* place : {&parts_place, &home}) {
+    const auto& drives = place->set->drives;
+    std::vector<bool> ok(drives.size(), false);
+    const bool parts_here = place == &parts_place;
+    const bool upload_here = !apart || place == &home;
+    co_await ParallelEach(drives.size(), [&](size_t i) -> Task<void> {
+      if (!drives[i] || !drives[i]->online()) co_return;
+      DriveTxn txn;
+      if (parts_here) {
+        auto parts = co_await drives[i]->ListParts(upload_id);
+        if (!parts.ok()) co_return;
+        for (const auto& p : *parts) {
+          txn.delete_parts.push_back({upload_id, p.part_number, p.segment.data_id, false});
+        }
+      }
+      if (upload_here) txn.delete_uploads.push_back({bucket, key, upload_id});
+      ok[i] = txn.delete_parts.empty() && txn.delete_uploads.empty()
+                  ? true
+                  : (co_await drives[i]->Apply(std::move(txn))).ok();
+    });
+    if (CountTrue(ok) < Impl::WriteQuorum(*place->set)) {
+      co_return Status(Code::kUnavailable, "write quorum not reached");
     }
-    txn.delete_uploads.push_back({bucket, key, upload_id});
-    ok[i] = (co_await drives[i]->Apply(std::move(txn))).ok();
-  });
-  if (CountTrue(ok) < Impl::WriteQuorum(*place.set)) {
-    co_return Status(Code::kUnavailable, "write quorum not reached");
+    if (!apart) break;  // one set held both
   }
   co_return Status();
 }

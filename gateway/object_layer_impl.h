@@ -13,6 +13,10 @@
 
 namespace strata::gw {
 
+// The bucket of internal objects in pools other than the home pool. Not a
+// valid S3 bucket name (it starts with a dot), so no client can reach it.
+inline constexpr std::string_view kInternalBucket = ".strata";
+
 struct Placement {
   const ErasureSet* set = nullptr;
   int start = 0;  // shard i lives on drive (start + i) % n
@@ -103,6 +107,15 @@ struct ObjectLayer::Impl {
   Task<Status> Read(const Placement& place, const std::string& bucket, const std::string& key,
                     const meta::VersionRecord& record, uint64_t offset, uint64_t length,
                     BodySink& sink);
+
+  // Where a pool store keeps `store_key` ("<bucket>/<key>/<version>"): the
+  // set and rotation its owner's bucket/key hash to in that pool.
+  Placement PoolPlace(size_t pool, std::string_view store_key) const;
+  // The pool index of a "pool:NAME" location; -1 for anything else.
+  int PoolIndex(std::string_view location) const;
+  // Where a multipart upload's parts go: the home set, or the set of the
+  // pool its storage class maps to (ARCHITECTURE.md).
+  Result<Placement> PartPlace(const meta::UploadRecord& up) const;
 
   // Data stores by location name: "pool:NAME" for every pool but the first
   // (built at Create), "tier:NAME" through the tier resolver.

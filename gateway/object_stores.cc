@@ -16,20 +16,21 @@ using server::ParallelEach;
 
 namespace {
 
-// Not a valid S3 bucket name (it starts with a dot), so no client can reach it.
-constexpr std::string_view kInternalBucket = ".strata";
 constexpr std::string_view kPoolPrefix = "pool:";
 constexpr std::string_view kTierPrefix = "tier:";
 
 // A pool other than the home pool, holding each object as an internal
-// object with the usual records, shards, quorum and crash safety.
+// object with the usual records, shards, quorum and crash safety. Objects
+// are placed by their owner's bucket/key (parsed from the store key), so a
+// multipart upload's parts, written before the version id exists, land on
+// the set the completed object's record goes to.
 class PoolStore final : public DataStore {
  public:
   PoolStore(ObjectLayer::Impl& impl, size_t pool) : impl_(impl), pool_(pool) {}
 
   Task<Status> Put(std::string key, std::optional<uint64_t> size, BodySource& body) override {
     const std::string bucket(kInternalBucket);
-    Placement place = impl_.PlaceIn(pool_, bucket, key);
+    Placement place = impl_.PoolPlace(pool_, key);
     STRATA_CO_ASSIGN_OR_RETURN(WrittenData data,
                                co_await impl_.WriteData(place, size, body, true));
     meta::VersionRecord record;
@@ -54,7 +55,7 @@ class PoolStore final : public DataStore {
 
   Task<Status> Read(std::string key, uint64_t offset, uint64_t length, BodySink& sink) override {
     const std::string bucket(kInternalBucket);
-    Placement place = impl_.PlaceIn(pool_, bucket, key);
+    Placement place = impl_.PoolPlace(pool_, key);
     VersionRef latest = VersionRef::Latest();
     auto record = co_await impl_.Head(place, bucket, key, latest);
     if (!record.ok()) {
@@ -71,7 +72,7 @@ class PoolStore final : public DataStore {
 
   Task<Status> Delete(std::string key) override {
     const std::string bucket(kInternalBucket);
-    Placement place = impl_.PlaceIn(pool_, bucket, key);
+    Placement place = impl_.PoolPlace(pool_, key);
     const auto& drives = place.set->drives;
     std::vector<bool> done(drives.size(), false);
     co_await ParallelEach(drives.size(), [&](size_t i) -> Task<void> {
@@ -181,6 +182,23 @@ std::string StoreKey(std::string_view bucket, std::string_view key,
 
 std::unique_ptr<BodySource> MakeRangeSource(RangeReader read, uint64_t length, size_t chunk) {
   return std::make_unique<RangeSource>(std::move(read), length, chunk);
+}
+
+Placement ObjectLayer::Impl::PoolPlace(size_t pool, std::string_view store_key) const {
+  size_t first = store_key.find('/');
+  size_t last = store_key.rfind('/');
+  if (first == std::string_view::npos || last <= first) {
+    return PlaceIn(pool, kInternalBucket, store_key);
+  }
+  return PlaceIn(pool, store_key.substr(0, first), store_key.substr(first + 1, last - first - 1));
+}
+
+int ObjectLayer::Impl::PoolIndex(std::string_view location) const {
+  if (!location.starts_with(kPoolPrefix)) return -1;
+  for (size_t p = 0; p < options.pools.size(); ++p) {
+    if (options.pools[p].name == location.substr(kPoolPrefix.size())) return static_cast<int>(p);
+  }
+  return -1;
 }
 
 void BuildPoolStores(ObjectLayer::Impl& impl) {

@@ -177,5 +177,53 @@ TEST_CASE("the drive refuses a switch from a location it does not hold", "[trans
   CHECK_FALSE(v[0].segments[0].data_id.empty());
 }
 
+TEST_CASE("a multipart upload with a cold class writes its parts to the cold pool",
+          "[transition]") {
+  TestCluster c(2);
+  UploadArgs args;
+  args.bucket = kBucket;
+  args.key = "mp";
+  args.storage_class = "GLACIER";
+  auto upload = c.Run(c.layer().CreateUpload(args));
+  REQUIRE(upload.ok());
+  const std::string p1 = RandomBytes(5 << 20, 12), p2 = RandomBytes(1 << 20, 13);
+  std::vector<CompletePart> parts;
+  uint32_t number = 0;
+  for (const std::string* data : {&p1, &p2}) {
+    StringSource body(*data);
+    auto part = c.Run(c.layer().PutPart(kBucket, "mp", *upload, ++number, data->size(), body,
+                                        EtagOf(*data)));
+    REQUIRE(part.ok());
+    parts.push_back({number, part->segment.etag});
+  }
+  CHECK(c.PoolShardFiles(0).empty());
+  CHECK(c.PoolShardFiles(1).size() == 2);
+  ListUploadsArgs list;
+  list.bucket = kBucket;
+  CHECK(c.Run(c.layer().ListUploads(list))->size() == 1);
+  auto done = c.Run(c.layer().CompleteUpload(kBucket, "mp", *upload, parts));
+  REQUIRE(done.ok());
+  CHECK(done->location == "pool:cold");
+  auto head = c.Head("mp");
+  REQUIRE(head.ok());
+  CHECK(head->storage_class == "GLACIER");
+  CHECK(head->etag.ends_with("-2"));
+  CHECK(c.Get("mp").value() == p1 + p2);
+  CHECK(c.Run(c.layer().ListUploads(list))->empty());
+  CHECK(c.PoolShardFiles(0).empty());
+  CHECK(c.PoolShardFiles(1).size() == 2);  // the parts' files became the object's
+  REQUIRE(c.Run(c.layer().DeleteObject(kBucket, "mp")).ok());
+  CHECK(c.PoolShardFiles(1).empty());
+
+  // An aborted cold upload leaves nothing in either pool.
+  auto other = c.Run(c.layer().CreateUpload(args));
+  REQUIRE(other.ok());
+  StringSource body(p2);
+  REQUIRE(c.Run(c.layer().PutPart(kBucket, "mp", *other, 1, p2.size(), body, EtagOf(p2))).ok());
+  REQUIRE(c.Run(c.layer().AbortUpload(kBucket, "mp", *other)).ok());
+  CHECK(c.Run(c.layer().ListUploads(list))->empty());
+  CHECK(c.PoolShardFiles(1).empty());
+}
+
 }  // namespace
 }  // namespace strata::gw
