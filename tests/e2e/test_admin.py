@@ -92,17 +92,19 @@ class AdminTest(h.StrataTestCase):
         """status shows the pool, the erasure set and six online drives; health answers."""
         result = run_admin(self.server, 'status')
         self.assertEqual(result.returncode, 0, result.stderr)
-        self.assertIn('6 of 6 online', result.stdout)
+        self.assertIn('12 of 12 online', result.stdout)
         self.assertIn('pool hot, erasure set 1 (4+2)', result.stdout)
-        self.assertEqual(len(re.findall(r'^  hot/drive\d\s+online ', result.stdout, re.M)), 6,
-                         result.stdout)
+        self.assertIn('pool cold, erasure set 1 (4+2)', result.stdout)
+        self.assertEqual(len(re.findall(r'^  (hot|cold)/drive\d\s+online ', result.stdout, re.M)),
+                         12, result.stdout)
         raw = run_admin(self.server, '--json', 'status')
         self.assertEqual(raw.returncode, 0, raw.stderr)
         status = json.loads(raw.stdout)
         self.assertTrue(status['ready'])
-        self.assertEqual(status['drives_total'], 6)
-        drives = status['pools'][0]['sets'][0]['drives']
-        self.assertEqual(len(drives), 6)
+        self.assertEqual(status['drives_total'], 12)
+        self.assertEqual([p['name'] for p in status['pools']], ['hot', 'cold'])
+        drives = [d for p in status['pools'] for d in p['sets'][0]['drives']]
+        self.assertEqual(len(drives), 12)
         for d in drives:
             self.assertTrue(d['online'])
             self.assertGreater(d['capacity_bytes'], 0)
@@ -111,7 +113,7 @@ class AdminTest(h.StrataTestCase):
             code, body, _ = self.api.request('GET', path, sign=False)
             self.assertEqual(code, want, path)
         code, body, _ = self.api.request('GET', '/health/ready', sign=False)
-        self.assertEqual(body['drives_online'], 6)
+        self.assertEqual(body['drives_online'], 12)
 
     def test_readwrite_and_readonly_users(self):
         """A readwrite user does everything; a readonly user reads and is refused every write."""
