@@ -13,7 +13,8 @@ What is here:
   RawHttp          a plain socket for hostile HTTP; sign_v4 signs raw requests itself.
   StrataTestCase   unittest base: a server per class (or per test), failure-aware cleanup,
                    assertS3Error for {Code, HTTP status}; TLS = True serves HTTPS with a
-                   self-signed cert made in the fixture's temp dir.
+                   self-signed cert made in the fixture's temp dir; EXTRA_ARGS and EXTRA_ENV
+                   add server flags and environment.
 Configure with STRATA_BIN (path of the binary) and STRATA_KEEP_TMP=1 (keep dirs of failures).
 """
 
@@ -655,7 +656,7 @@ def make_self_signed_cert(directory, name='server', common_name='127.0.0.1'):
 class ServerFixture:
     """A temp dir with data/, logs/ and work/, and a Server over data/ (HTTPS if `tls`)."""
 
-    def __init__(self, name, tls=False, extra_args=None):
+    def __init__(self, name, tls=False, extra_args=None, extra_env=None):
         self.root = tempfile.mkdtemp(prefix=f'strata-e2e-{name}-')
         self.work_dir = os.path.join(self.root, 'work')
         os.makedirs(self.work_dir)
@@ -667,7 +668,7 @@ class ServerFixture:
             shutil.rmtree(self.root, ignore_errors=True)
             raise
         self.server = Server(os.path.join(self.root, 'data'), os.path.join(self.root, 'logs'),
-                             tls=cert, extra_args=extra_args)
+                             tls=cert, extra_args=extra_args, extra_env=extra_env)
 
     def close(self):
         """Stops the server (must exit 0 on SIGTERM) and removes the dir unless kept."""
@@ -709,13 +710,15 @@ class StrataTestCase(unittest.TestCase):
     SERVER_PER_TEST = False
     TLS = False
     EXTRA_ARGS = []  # more `strata server` flags
+    EXTRA_ENV = {}  # more environment for `strata server` (e.g. STRATA_LIFECYCLE_*)
     fixture = None
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         if not cls.SERVER_PER_TEST:
-            cls.fixture = ServerFixture(cls.__name__, tls=cls.TLS, extra_args=cls.EXTRA_ARGS)
+            cls.fixture = ServerFixture(cls.__name__, tls=cls.TLS, extra_args=cls.EXTRA_ARGS,
+                                        extra_env=cls.EXTRA_ENV)
             cls.addClassCleanup(cls.fixture.close)
             try:
                 cls.fixture.server.start()
@@ -729,7 +732,7 @@ class StrataTestCase(unittest.TestCase):
         super().setUp()
         if self.SERVER_PER_TEST:
             self.fixture = ServerFixture(self.__class__.__name__, tls=self.TLS,
-                                         extra_args=self.EXTRA_ARGS)
+                                         extra_args=self.EXTRA_ARGS, extra_env=self.EXTRA_ENV)
             self.addCleanup(self.fixture.close)
             try:
                 self.fixture.server.start()
