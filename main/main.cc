@@ -13,7 +13,8 @@ int main(int argc, char** argv) {
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
   std::string command = argc >= 2 ? argv[1] : "";
-  if (command == "server") return strata::ServerMain(argc, argv);
+  if (command == "server" || command == "gateway") return strata::ServerMain(argc, argv);
+  if (command == "node") return strata::NodeMain(argc, argv);
   if (command == "admin") return strata::AdminMain(argc, argv);
   if (command == "version" || command == "--version") {
     std::cout << "strata 0.1.0\n";
@@ -21,6 +22,8 @@ int main(int argc, char** argv) {
   }
   std::cerr << (command.empty() ? "strata: missing command\n" : "strata: unknown command " + command + "\n")
             << "usage: strata server [...]      the embedded server (strata server --help)\n"
+               "       strata node [...]        a storage node of a cluster (strata node --help)\n"
+               "       strata gateway [...]     an S3 gateway over a cluster's nodes\n"
                "       strata admin [...]       operator commands (strata admin --help)\n"
                "       strata version\n";
   return 2;

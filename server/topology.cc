@@ -48,6 +48,29 @@ Result<Topology> ParseTopology(std::string_view text, const std::string& data_di
   }
   Topology topo;
   std::set<std::string> paths, pool_names;
+  if (doc.contains("nodes")) {
+    const auto& nodes = doc["nodes"];
+    if (!nodes.is_object() || nodes.empty()) return bad("\"nodes\" must be a non-empty object");
+    for (const auto& [name, spec] : nodes.items()) {
+      bool name_ok = !name.empty() && name.size() <= 64 &&
+                     name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_.") ==
+                         std::string::npos;
+      if (!name_ok) return bad("node names are a-z, 0-9, '-', '_' and '.': " + name);
+      if (!spec.is_object() || !spec.contains("address") || !spec["address"].is_string()) {
+        return bad("node " + name + " needs an \"address\" (host:port)");
+      }
+      NodeSpec node{name, spec["address"].get<std::string>(), false};
+      size_t colon = node.address.rfind(':');
+      if (colon == std::string::npos || colon == 0 || colon + 1 == node.address.size()) {
+        return bad("node " + name + ": address must be host:port");
+      }
+      if (spec.contains("tls")) {
+        if (!spec["tls"].is_boolean()) return bad("node " + name + ": \"tls\" is true or false");
+        node.tls = spec["tls"].get<bool>();
+      }
+      topo.nodes.push_back(std::move(node));
+    }
+  }
   for (const auto& p : doc["pools"]) {
     if (!p.is_object()) return bad("a pool must be an object");
     PoolSpec pool;
@@ -88,14 +111,28 @@ Result<Topology> ParseTopology(std::string_view text, const std::string& data_di
         if (!d.is_string() || d.get<std::string>().empty()) return bad("a drive must be a path");
         std::string path = d.get<std::string>();
         if (path.find('\0') != std::string::npos) return bad("NUL byte in a drive path");
+        // With nodes, every drive is "NODE:PATH" (PATH relative to that
+        // node's own data directory); without, a local path.
+        std::string node;
+        if (!topo.nodes.empty()) {
+          size_t colon = path.find(':');
+          if (colon == std::string::npos || colon == 0 || colon + 1 == path.size()) {
+            return bad("a drive of a cluster is NODE:PATH: " + path);
+          }
+          node = path.substr(0, colon);
+          path = path.substr(colon + 1);
+          bool known = std::any_of(topo.nodes.begin(), topo.nodes.end(),
+                                   [&](const NodeSpec& n) { return n.name == node; });
+          if (!known) return bad("drive " + path + " names an unknown node " + node);
+        }
         if (path.front() != '/') path = data_dir + "/" + path;
         // One spelling per folder: "/d/a1", "/d/a1/" and "/d/a1/." are one drive.
         path = std::filesystem::path(path).lexically_normal().string();
         while (path.size() > 1 && path.back() == '/') path.pop_back();
-        if (!paths.insert(path).second) return bad("drive listed twice: " + path);
+        if (!paths.insert(node + ":" + path).second) return bad("drive listed twice: " + path);
         std::string name = pool.name + "/set" + std::to_string(set_index + 1) + "/drive" +
                            std::to_string(++drive_index);
-        set.drives.push_back({name, path});
+        set.drives.push_back({name, path, node});
       }
       ++set_index;
       pool.sets.push_back(std::move(set));

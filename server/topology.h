@@ -11,6 +11,9 @@
 //     ],
 //     "storage_classes": { "STANDARD": "hot", "GLACIER": "cold" }
 //   }
+// A cluster adds "nodes": {"node1": {"address": "10.0.0.1:9100", "tls":
+// false}, ...} and names every drive "node1:PATH" (PATH relative to that
+// node's data directory); see conf/cluster-6-nodes.json.
 // Relative drive paths are relative to the data directory. The first pool
 // is the home pool (every key's version records live there). Without
 // "storage_classes", STANDARD and REDUCED_REDUNDANCY map to the first pool
@@ -31,6 +34,14 @@ namespace strata::server {
 struct DriveSpec {
   std::string name;  // "hot/drive1"
   std::string path;
+  std::string node;  // the node that owns it; empty for a local drive
+};
+
+// A storage node of a cluster: its name and the address of its internal API.
+struct NodeSpec {
+  std::string name;     // "node1"
+  std::string address;  // "10.0.0.1:9100"
+  bool tls = false;     // its internal API speaks TLS
 };
 
 struct SetSpec {
@@ -45,6 +56,7 @@ struct PoolSpec {
 };
 
 struct Topology {
+  std::vector<NodeSpec> nodes;  // empty: every drive is local (`strata server`)
   std::vector<PoolSpec> pools;
   std::map<std::string, std::string> storage_classes;  // class -> pool name
 };

@@ -31,6 +31,8 @@
 
 namespace strata::gw {
 
+using server::Task;
+
 struct DriveFaults {
   std::atomic<bool> offline{false};
   std::atomic<bool> fail_apply{false};
