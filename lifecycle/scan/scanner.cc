@@ -5,6 +5,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <nlohmann/json.hpp>
 
+#include "common/crypto.h"
+#include "common/encoding.h"
 #include "common/log.h"
 #include "lifecycle/rules.h"
 #include "metadata/records.h"
@@ -18,6 +20,9 @@ using gw::VersionRef;
 
 constexpr std::string_view kCursorKind = "scanner";
 constexpr std::string_view kCursorName = "lifecycle";
+constexpr std::string_view kLeaseName = "lifecycle-lease";
+// How long a scanner's claim lasts without renewal; renewed at every page.
+constexpr std::chrono::seconds kLeaseTerm{60};
 
 // (GCC 12 destroys some non-trivial temporaries of a co_await expression
 // twice: arguments to awaited calls are named variables here.)
@@ -132,11 +137,54 @@ struct Scanner::Impl {
   }
 
   Task<void> SaveCursor(const Cursor& c) {
+    // Each page renews the claim: a long scan keeps the lease.
+    const bool renewed = co_await RenewLease();
+    (void)renewed;  // best effort, like the cursor itself
     nlohmann::json j = {{"bucket", c.bucket}, {"key", c.key}};
     meta::ConfigRecord record{std::string(kCursorKind), std::string(kCursorName), j.dump(),
                               options.clock->Now(), false};
     // Best effort: a lost cursor means re-examining, never missing, versions.
     (co_await options.objects->PutConfig(std::move(record))).IgnoreError();
+  }
+
+  // ---- the lease: one scanner at a time in a cluster of gateways -------------------
+
+  // Random per process: which gateway holds the lease.
+  const std::string holder = HexEncode(RandomBytes(8));
+
+  // True when this scanner holds the lease now (taking it when it is free or
+  // expired). Claims are config records: the later write wins everywhere, so
+  // two gateways claiming at once both read back the same winner.
+  Task<bool> AcquireLease() {
+    std::string kind(kCursorKind);
+    const SysTime now = options.clock->Now();
+    auto records = co_await options.objects->ListConfig(kind);
+    if (!records.ok()) co_return false;
+    for (const auto& r : *records) {
+      if (r.name != kLeaseName) continue;
+      auto j = nlohmann::json::parse(r.value, nullptr, false);
+      if (j.is_object() && j.value("holder", "") != holder &&
+          FromMicros(j.value("until", int64_t{0})) > now) {
+        co_return false;  // another gateway scans
+      }
+    }
+    if (!co_await RenewLease()) co_return false;
+    auto check = co_await options.objects->ListConfig(kind);
+    if (!check.ok()) co_return false;
+    for (const auto& r : *check) {
+      if (r.name != kLeaseName) continue;
+      auto j = nlohmann::json::parse(r.value, nullptr, false);
+      co_return j.is_object() && j.value("holder", "") == holder;
+    }
+    co_return false;
+  }
+
+  Task<bool> RenewLease() {
+    nlohmann::json j = {{"holder", holder},
+                        {"until", ToMicros(options.clock->Now() + kLeaseTerm)}};
+    meta::ConfigRecord record{std::string(kCursorKind), std::string(kLeaseName), j.dump(),
+                              options.clock->Now(), false};
+    co_return (co_await options.objects->PutConfig(std::move(record))).ok();
   }
 
   // ---- pacing ----------------------------------------------------------------------
@@ -493,6 +541,8 @@ struct Scanner::Impl {
 Scanner::Scanner(ScannerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 Scanner::~Scanner() = default;
 
+Task<bool> Scanner::AcquireLease() { co_return co_await impl_->AcquireLease(); }
+
 Task<Result<ScanReport>> Scanner::ScanOnce(const std::atomic<bool>& stop) {
   co_return co_await impl_->ScanOnce(stop);
 }
@@ -500,6 +550,12 @@ Task<Result<ScanReport>> Scanner::ScanOnce(const std::atomic<bool>& stop) {
 Task<void> Scanner::Run(const std::atomic<bool>& stop) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
   while (!stop) {
+    // With several gateways, one scans; the others wait for its lease to end.
+    if (!co_await impl_->AcquireLease()) {
+      timer.expires_after(std::chrono::seconds(std::min<int64_t>(impl_->options.interval.count(), 10)));
+      co_await timer.async_wait(asio::use_awaitable);
+      continue;
+    }
     auto report = co_await impl_->ScanOnce(stop);
     if (!report.ok()) {
       log::Warn("lifecycle scan failed", {{"error", report.status().ToString()}});

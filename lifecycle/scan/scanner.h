@@ -8,8 +8,10 @@
 // and sweeps orphaned objects out of the data stores (pools and tiers) that
 // no version points at. It examines at most `versions_per_second`, runs one
 // action at a time, and saves its cursor (bucket, key) as a config record
-// after every page, so a restart resumes where it stopped. It never works
-// around the drives' WORM check: a refused delete is counted and skipped.
+// after every page, so a restart resumes where it stopped. With several
+// gateways, one scans at a time: a lease (a config record with a holder and
+// an expiry, renewed at every page) decides which. It never works around
+// the drives' WORM check: a refused delete is counted and skipped.
 //
 // Thread safety: one Run per scanner, on one executor; ScanOnce is for tests
 // and must not overlap Run. Metrics are thread-safe.
@@ -76,6 +78,10 @@ class Scanner {
   gw::Task<void> Run(const std::atomic<bool>& stop);
   // One scan, from the saved cursor (or the start) to the end.
   gw::Task<Result<ScanReport>> ScanOnce(const std::atomic<bool>& stop);
+  // Takes (or keeps) the cluster-wide scanning lease; false while another
+  // scanner (another gateway) holds an unexpired one. Run calls it before
+  // each scan and renews it at every page.
+  gw::Task<bool> AcquireLease();
 
  private:
   struct Impl;

@@ -242,5 +242,23 @@ TEST_CASE("scanner: objects in a pool that no version points at are swept", "[sc
   CHECK(c.Get("live").value() == std::string(1000, 'x'));
 }
 
+TEST_CASE("scanner: one scanner at a time holds the lease", "[scanner]") {
+  TestCluster c;
+  FakeClock clock(Clock::Real().Now());
+  auto make = [&] {
+    ScannerOptions o;
+    o.objects = &c.layer();
+    o.clock = &clock;
+    return std::make_unique<Scanner>(std::move(o));
+  };
+  auto first = make(), second = make();
+  CHECK(c.Run(first->AcquireLease()));
+  CHECK(c.Run(first->AcquireLease()));  // renewing its own
+  CHECK_FALSE(c.Run(second->AcquireLease()));
+  clock.Set(clock.Now() + std::chrono::minutes(2));  // the first stopped renewing
+  CHECK(c.Run(second->AcquireLease()));
+  CHECK_FALSE(c.Run(first->AcquireLease()));
+}
+
 }  // namespace
 }  // namespace strata::lifecycle
