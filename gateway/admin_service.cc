@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include "common/crypto.h"
+#include "common/log.h"
+#include "common/timefmt.h"
 #include "gateway/s3_errors.h"
 #include "gateway/sigv4.h"
 #include "gateway/uri.h"
@@ -61,6 +63,26 @@ json DriveJson(const server::Drive* drive, std::string_view name) {
   return d;
 }
 
+json HealReportJson(const HealReport& r) {
+  return {{"objects_examined", r.objects_examined}, {"versions_examined", r.versions_examined},
+          {"records_written", r.records_written},   {"shards_rebuilt", r.shards_rebuilt},
+          {"bytes_rebuilt", r.bytes_rebuilt},       {"bytes_verified", r.bytes_verified},
+          {"corrupt_shards", r.corrupt_shards},     {"sets_skipped", r.sets_skipped},
+          {"failures", r.failures}};
+}
+
+json HealingJson(const HealerStatus& s) {
+  auto when = [](SysTime t) -> json {
+    return t == SysTime{} ? json(nullptr) : json(FormatIso8601(t));
+  };
+  return {{"last_pass", when(s.last_pass)},
+          {"last_bitrot_scan", when(s.last_bitrot_scan)},
+          {"passes", s.passes},
+          {"bitrot_scans", s.bitrot_scans},
+          {"queue_length", s.queue_length},
+          {"totals", HealReportJson(s.totals)}};
+}
+
 }  // namespace
 
 AdminService::AdminService(AdminServiceOptions options)
@@ -76,9 +98,16 @@ Task<void> AdminService::Handle(Exchange& exchange) {
   }
   auto [http_status, name] = AdminError(status.code());
   const ErrorInfo& info = LookupError(status.code());
-  // Internal messages may name drives or paths: only the code goes out.
-  std::string message = info.internal || status.message().empty() ? std::string(info.message)
+  // The admin API answers the root user only, who may read the server's own
+  // reasons (which tier exists, why a tier cannot be removed...); messages
+  // of failing storage still stay in the logs.
+  const Code c = status.code();
+  const bool storage_detail = c == Code::kInternal || c == Code::kIoError || c == Code::kCorruption;
+  std::string message = storage_detail || status.message().empty() ? std::string(info.message)
                                                                    : std::string(status.message());
+  if (storage_detail || c == Code::kUnavailable) {
+    log::Warn("admin request failed", {{"path", path}, {"error", status.ToString()}});
+  }
   json body = {{"Code", name}, {"Message", message}};
   (co_await SendJson(exchange, http_status, body.dump())).IgnoreError();
 }
@@ -157,7 +186,7 @@ Task<Status> AdminService::ServeAdmin(Exchange& exchange, std::string_view path)
         json drives = json::array();
         for (size_t i = 0; i < set.drives.size(); ++i) {
           const auto& d = set.drives[i];
-          drives.push_back(DriveJson(d.get(), d ? d->name() : "(not opened)"));
+          drives.push_back(DriveJson(d.get(), set.NameAt(i)));
         }
         sets.push_back({{"k", set.k}, {"m", set.m}, {"drives", std::move(drives)}});
       }
@@ -172,6 +201,7 @@ Task<Status> AdminService::ServeAdmin(Exchange& exchange, std::string_view path)
                 {"drives_total", options_.objects->total_drives()},
                 {"users", options_.users->List().size()},
                 {"pools", std::move(pools)}};
+    if (options_.healer) out["healing"] = HealingJson(options_.healer->status());
     co_return co_await SendJson(exchange, 200, out.dump());
   }
   if (path == "/admin/v1/users") {
@@ -222,7 +252,34 @@ Task<Status> AdminService::ServeAdmin(Exchange& exchange, std::string_view path)
   if (path.starts_with(kTiersPrefix) && options_.tiers) {
     co_return co_await ServeTiers(exchange, path, body);
   }
+  if (path == "/admin/v1/heal" && options_.healer) co_return co_await ServeHeal(exchange);
   co_return Status(Code::kNotFound, "no such admin route");
+}
+
+Task<Status> AdminService::ServeHeal(Exchange& exchange) {
+  if (exchange.request().method() != http::verb::post) co_return Status(Code::kMethodNotAllowed);
+  std::string_view target = exchange.request().target();
+  const size_t q = target.find('?');
+  std::optional<std::string> bucket;
+  bool deep = false;
+  if (q != std::string_view::npos) {
+    STRATA_CO_ASSIGN_OR_RETURN(auto params, ParseQuery(target.substr(q + 1)));
+    for (auto& p : params) {
+      if (p.name == "bucket" && !p.value.empty()) {
+        bucket = std::move(p.value);
+      } else if (p.name == "deep" && (p.value == "true" || p.value == "false")) {
+        deep = p.value == "true";
+      } else {
+        co_return Status(Code::kInvalidArgument, "unknown or bad parameter " + p.name);
+      }
+    }
+  }
+  if (bucket) STRATA_CO_TRY(co_await options_.objects->GetBucket(*bucket));
+  STRATA_CO_ASSIGN_OR_RETURN(HealReport report, co_await options_.healer->HealNow(bucket, deep));
+  json out = HealReportJson(report);
+  if (bucket) out["bucket"] = *bucket;
+  out["deep"] = deep;
+  co_return co_await SendJson(exchange, 200, out.dump());
 }
 
 Task<Status> AdminService::ServeTiers(Exchange& exchange, std::string_view path,

@@ -14,6 +14,8 @@
 //   PUT    /admin/v1/tiers/NAME   {"bucket", "prefix"?, "endpoint"?, "access_key"?,
 //                                 "secret_key"?}
 //   DELETE /admin/v1/tiers/NAME   refused while objects live in the tier
+//   POST   /admin/v1/heal[?bucket=B][&deep=true]
+//                                 heals now (Healer::HealNow) -> the report
 //
 // /admin/v1 requests must carry a SigV4 Authorization header for service
 // "strata" by the root credentials, with the body's SHA-256 signed in
@@ -26,6 +28,7 @@
 #include "common/clock.h"
 #include "common/metrics.h"
 #include "gateway/exchange.h"
+#include "gateway/healer.h"
 #include "gateway/object_layer.h"
 #include "gateway/s3_service.h"
 #include "gateway/tiers.h"
@@ -38,6 +41,7 @@ struct AdminServiceOptions {
   UserStore* users = nullptr;                    // not owned
   TierRegistry* tiers = nullptr;                 // not owned; nullptr: no tier routes
   const metrics::Registry* registry = nullptr;   // not owned; nullptr: no /metrics
+  Healer* healer = nullptr;                      // not owned; nullptr: no heal route
   Credentials root;
   Clock* clock = &Clock::Real();
   size_t max_body = 64 << 10;  // admin request bodies are small JSON
@@ -52,6 +56,7 @@ class AdminService {
   Task<Status> Serve(Exchange& exchange, std::string_view path);
   Task<Status> ServeAdmin(Exchange& exchange, std::string_view path);
   Task<Status> ServeTiers(Exchange& exchange, std::string_view path, const std::string& body);
+  Task<Status> ServeHeal(Exchange& exchange);
   Task<Status> SendJson(Exchange& exchange, unsigned status, std::string body);
 
   AdminServiceOptions options_;

@@ -34,6 +34,7 @@ constexpr size_t kMaxAnswer = 256 << 20;
 // One connection to the node, plain or TLS, owned by one executor.
 struct Conn {
   asio::any_io_executor executor;
+  asio::execution_context* context = nullptr;  // the executor's
   std::unique_ptr<beast::tcp_stream> tcp;
   std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls;
   beast::flat_buffer buffer;
@@ -48,6 +49,17 @@ Status Unavailable(const std::string& node, const std::string& what) {
 std::string Param(std::string_view name, std::string_view value) {
   return std::string(name) + "=" + UriEncode(value, true);
 }
+
+// Pooled connections must not outlive their io_context: closing a socket
+// touches its reactor. Every context a connection was opened on gets a
+// PoolReaper service; when the context is destroyed, its shutdown() drops
+// that context's idle connections from every live client.
+struct PoolReaper : asio::execution_context::service {
+  static asio::execution_context::id id;
+  explicit PoolReaper(asio::execution_context& ctx) : service(ctx) {}
+  void shutdown() override;
+};
+asio::execution_context::id PoolReaper::id;
 
 }  // namespace
 
@@ -99,6 +111,8 @@ struct NodeClient::Impl {
     }
     auto c = std::make_unique<Conn>();
     c->executor = executor;
+    c->context = &asio::query(executor, asio::execution::context);
+    asio::use_service<PoolReaper>(*c->context);
     tcp::resolver resolver(executor);
     auto [rec, endpoints] = co_await resolver.async_resolve(host, port, kTuple);
     if (rec) co_return Unavailable(options.node, "resolve: " + rec.message());
@@ -118,6 +132,16 @@ struct NodeClient::Impl {
     auto [hec] = co_await c->tls->async_handshake(ssl::stream_base::client, kTuple);
     if (hec) co_return Unavailable(options.node, "TLS: " + hec.message());
     co_return c;
+  }
+
+  // Drops (closes) the idle connections opened on `context`.
+  void DropIdle(asio::execution_context* context) {
+    std::vector<std::unique_ptr<Conn>> dropped;
+    std::lock_guard lock(mu);
+    for (auto& c : idle) {
+      if (c->context == context) dropped.push_back(std::move(c));
+    }
+    std::erase(idle, nullptr);
   }
 
   void Release(std::unique_ptr<Conn> c) {
@@ -260,8 +284,28 @@ Result<std::shared_ptr<NodeClient>> NodeClient::Create(NodeClientOptions options
   return std::shared_ptr<NodeClient>(new NodeClient(std::move(impl)));
 }
 
-NodeClient::NodeClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-NodeClient::~NodeClient() = default;
+namespace {
+
+// The live clients, for PoolReaper.
+std::mutex live_mu;
+std::vector<NodeClient::Impl*> live;  // guarded by live_mu
+
+void PoolReaper::shutdown() {
+  std::lock_guard lock(live_mu);
+  for (NodeClient::Impl* impl : live) impl->DropIdle(&context());
+}
+
+}  // namespace
+
+NodeClient::NodeClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
+  std::lock_guard lock(live_mu);
+  live.push_back(impl_.get());
+}
+
+NodeClient::~NodeClient() {
+  std::lock_guard lock(live_mu);
+  std::erase(live, impl_.get());
+}
 
 bool NodeClient::available() const { return impl_->available(); }
 const std::string& NodeClient::node() const { return impl_->options.node; }

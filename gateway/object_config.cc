@@ -1,5 +1,6 @@
-// Cluster configuration records (users, tiers): written to every drive of
-// every set, read back by merging what the drives answer. See
+// Cluster configuration records (users, tiers), and writes that go to every
+// drive of every set (they and bucket records): written everywhere, read
+// back by merging what the drives answer. See
 // docs/ARCHITECTURE.md, "Cluster configuration records and users".
 #include <map>
 
@@ -12,25 +13,33 @@ namespace strata::gw {
 using server::DriveTxn;
 using server::ParallelEach;
 
-Task<Status> ObjectLayer::PutConfig(meta::ConfigRecord record) {
+Task<Status> ObjectLayer::Impl::ApplyEverywhere(const DriveTxn& txn, Code refusal,
+                                               bool* refused) {
   bool quorum = true;
-  for (const auto& pool : impl_->options.pools) {
+  for (const auto& pool : options.pools) {
     for (const auto& set : pool.sets) {
       std::vector<bool> ok(set.drives.size(), false);
       co_await ParallelEach(set.drives.size(), [&](size_t i) -> Task<void> {
         if (!set.drives[i] || !set.drives[i]->online()) co_return;
-        DriveTxn txn;
-        txn.put_configs.push_back({record});
-        ok[i] = (co_await set.drives[i]->Apply(std::move(txn))).ok();
+        DriveTxn copy = txn;
+        Status st = co_await set.drives[i]->Apply(std::move(copy));
+        ok[i] = st.ok();
+        if (refused && refusal != Code::kOk && st.code() == refusal) *refused = true;
       });
-      if (std::count(ok.begin(), ok.end(), true) < Impl::WriteQuorum(set)) quorum = false;
+      if (std::count(ok.begin(), ok.end(), true) < WriteQuorum(set)) quorum = false;
     }
   }
   if (!quorum) {
-    impl_->stats.quorum_failures.fetch_add(1, std::memory_order_relaxed);
+    stats.quorum_failures.fetch_add(1, std::memory_order_relaxed);
     co_return Status(Code::kUnavailable, "write quorum not reached");
   }
   co_return Status();
+}
+
+Task<Status> ObjectLayer::PutConfig(meta::ConfigRecord record) {
+  DriveTxn txn;
+  txn.put_configs.push_back({std::move(record)});
+  co_return co_await impl_->ApplyEverywhere(txn);
 }
 
 Task<Result<std::vector<meta::ConfigRecord>>> ObjectLayer::ListConfig(std::string kind) {

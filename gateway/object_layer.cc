@@ -332,8 +332,7 @@ Task<Result<meta::BucketRecord>> ObjectLayer::GetBucket(std::string name) {
 Task<Result<meta::BucketRecord>> ObjectLayer::Impl::Bucket(const std::string& name) {
   {
     std::shared_lock lock(bucket_mu);
-    auto it = bucket_cache.find(name);
-    if (it != bucket_cache.end()) co_return it->second;
+    if (const meta::BucketRecord* cached = CachedBucketRecord(name)) co_return *cached;
   }
   int found = 0, missing = 0;
   std::optional<meta::BucketRecord> record;
@@ -350,7 +349,7 @@ Task<Result<meta::BucketRecord>> ObjectLayer::Impl::Bucket(const std::string& na
   if (found == 0 && missing == 0) co_return Status(Code::kUnavailable, "no drive answered");
   if (found == 0 || found < missing) co_return Status(Code::kNoSuchBucket);
   std::unique_lock lock(bucket_mu);
-  bucket_cache[name] = *record;
+  bucket_cache[name] = CachedBucket{*record, std::chrono::steady_clock::now()};
   co_return std::move(*record);
 }
 
@@ -366,25 +365,11 @@ Task<Status> ObjectLayer::CreateBucket(std::string name, std::string region, boo
     record.object_lock = true;
     record.versioning = std::string(kVersioningEnabled);
   }
-  bool quorum = true;
-  for (const auto& pool : impl_->options.pools) {
-    for (const auto& set : pool.sets) {
-      std::vector<bool> ok(set.drives.size(), false);
-      co_await ParallelEach(set.drives.size(), [&](size_t i) -> Task<void> {
-        if (!set.drives[i] || !set.drives[i]->online()) co_return;
-        DriveTxn txn;
-        txn.put_buckets.push_back({record});
-        ok[i] = (co_await set.drives[i]->Apply(std::move(txn))).ok();
-      });
-      if (std::count(ok.begin(), ok.end(), true) < Impl::WriteQuorum(set)) quorum = false;
-    }
-  }
-  if (!quorum) {
-    impl_->stats.quorum_failures.fetch_add(1, std::memory_order_relaxed);
-    co_return Status(Code::kUnavailable, "write quorum not reached");
-  }
+  DriveTxn txn;
+  txn.put_buckets.push_back({record});
+  STRATA_CO_TRY(co_await impl_->ApplyEverywhere(txn));
   std::unique_lock lock(impl_->bucket_mu);
-  impl_->bucket_cache[name] = record;
+  impl_->bucket_cache[name] = Impl::CachedBucket{record, std::chrono::steady_clock::now()};
   co_return Status();
 }
 
@@ -421,33 +406,16 @@ namespace {
 
 // Applies `op` to the bucket record on every online drive; quorum in every set.
 Task<Status> UpdateBucketEverywhere(ObjectLayer::Impl& impl, DriveTxn::UpdateBucket op) {
-  bool quorum = true, missing = false;
-  for (const auto& pool : impl.options.pools) {
-    for (const auto& set : pool.sets) {
-      std::vector<bool> ok(set.drives.size(), false);
-      co_await ParallelEach(set.drives.size(), [&](size_t i) -> Task<void> {
-        if (!set.drives[i] || !set.drives[i]->online()) co_return;
-        DriveTxn txn;
-        txn.update_buckets.push_back(op);
-        Status st = co_await set.drives[i]->Apply(std::move(txn));
-        ok[i] = st.ok();
-        if (st.code() == Code::kNoSuchBucket) missing = true;
-      });
-      if (std::count(ok.begin(), ok.end(), true) < ObjectLayer::Impl::WriteQuorum(set)) {
-        quorum = false;
-      }
-    }
-  }
+  DriveTxn txn;
+  txn.update_buckets.push_back(op);
+  bool missing = false;
+  Status st = co_await impl.ApplyEverywhere(txn, Code::kNoSuchBucket, &missing);
   {
     std::unique_lock lock(impl.bucket_mu);
     impl.bucket_cache.erase(op.name);
   }
-  if (!quorum) {
-    impl.stats.quorum_failures.fetch_add(1, std::memory_order_relaxed);
-    co_return Status(missing ? Code::kNoSuchBucket : Code::kUnavailable,
-                     "write quorum not reached");
-  }
-  co_return Status();
+  if (!st.ok() && missing) co_return Status(Code::kNoSuchBucket, "write quorum not reached");
+  co_return st;
 }
 
 }  // namespace

@@ -49,6 +49,13 @@ struct ErasureSet {
   int k = 4, m = 2;
   // Indexed by position in the set; nullptr = offline.
   std::vector<std::shared_ptr<server::Drive>> drives;
+  // The topology's drive names, by position (also for drives that did not
+  // open); may be empty in tests.
+  std::vector<std::string> names;
+  std::string NameAt(size_t i) const {
+    if (i < drives.size() && drives[i]) return drives[i]->name();
+    return i < names.size() ? names[i] : "drive" + std::to_string(i + 1);
+  }
 };
 
 struct Pool {
@@ -69,6 +76,9 @@ struct ObjectLayerStats {
   std::atomic<uint64_t> missing_shards{0};
   std::atomic<uint64_t> quorum_failures{0};
   std::atomic<uint64_t> unresolved_list_keys{0};  // left out of a listing: not readable now
+  // Keys a degraded read queued for healing, and those the full queue dropped.
+  std::atomic<uint64_t> heal_queued{0};
+  std::atomic<uint64_t> heal_queue_dropped{0};
 };
 
 class DataStore;
@@ -191,6 +201,39 @@ struct BelowQuorumReport {
   uint64_t sets_skipped = 0;      // sets with too many drives offline to decide
 };
 
+// What healing did (docs/ARCHITECTURE.md, "Healing"). Counts are per drive
+// for records and shards: one version healed onto two drives is two records.
+struct HealReport {
+  uint64_t objects_examined = 0;   // keys looked at (every key a walk passes)
+  uint64_t versions_examined = 0;  // versions on at least k drives whose drives were compared
+  uint64_t records_written = 0;    // version, bucket and config records written or updated
+  uint64_t shards_rebuilt = 0;     // shard files (or inline shards) rebuilt and written
+  uint64_t bytes_rebuilt = 0;      // shard bytes written by those rebuilds
+  uint64_t bytes_verified = 0;     // shard bytes read and CRC-checked
+  uint64_t corrupt_shards = 0;     // shards found missing, short or failing a CRC
+  uint64_t sets_skipped = 0;       // sets with fewer than k drives online
+  uint64_t failures = 0;           // repairs that could not be made (retried next time)
+
+  HealReport& operator+=(const HealReport& other);
+};
+
+// How many keys the heal-on-read queue holds at most.
+inline constexpr size_t kHealQueueMax = 10000;
+
+// Called by a heal walk as it goes: after each key (keys = 1) and after each
+// stripe it read (bytes = shard bytes read), so a caller can pace it.
+using HealPace = std::function<Task<void>(uint64_t keys, uint64_t bytes)>;
+
+struct HealScanArgs {
+  std::optional<std::string> bucket;  // nullopt: every bucket
+  // false: only keys whose drives disagree on their versions (missing or
+  // stale records) are healed; true: every version's shards are read and
+  // their CRCs verified too (the bitrot scan).
+  bool deep = false;
+  HealPace pace;                             // optional
+  const std::atomic<bool>* stop = nullptr;   // optional; checked between keys
+};
+
 class ObjectLayer {
  public:
   static Result<std::unique_ptr<ObjectLayer>> Create(ObjectLayerOptions options);
@@ -276,6 +319,30 @@ class ObjectLayer {
   // between keys. Safe to run beside foreground traffic.
   Task<Result<BelowQuorumReport>> RemoveBelowQuorum(SysTime written_before,
                                                     const std::atomic<bool>& stop);
+
+  // Healing (gateway/object_heal*.cc; docs/ARCHITECTURE.md, "Healing").
+  // Repairs every version of the key that k drives of its home set hold onto
+  // the drives that lack it or hold a stale copy or a missing or corrupt
+  // shard (every shard of every such version is read and verified), and the
+  // version's object in another pool. Never writes a version fewer than k
+  // drives hold, never replaces a record with an older one, rebuilds only
+  // from CRC-verified frames, and writes shards before the record.
+  Task<Result<HealReport>> HealObject(std::string bucket, std::string key);
+  // Copies bucket records and cluster configuration records (users, tiers,
+  // scanner cursors) that most drives hold to the drives that lack them or
+  // hold an older copy.
+  Task<Result<HealReport>> HealBuckets();
+  // Walks every key of every bucket (or one) on every set, and the internal
+  // objects of the other pools, healing as `args` says. kUnavailable when
+  // the buckets cannot be listed.
+  Task<Result<HealReport>> HealScan(HealScanArgs args);
+  // Heal on read: queues (bucket, key) for the background healer. Bounded
+  // and de-duplicated: false when it was queued already or the queue is full
+  // (the background walk catches what is dropped). Thread-safe, never blocks.
+  bool QueueHeal(std::string bucket, std::string key);
+  // Takes up to `max` queued keys, oldest first.
+  std::vector<std::pair<std::string, std::string>> TakeQueuedHeals(size_t max);
+  size_t heal_queue_length() const;
 
   // Storage classes and tiers.
   // True when PUT may name `storage_class` (a class of the topology).

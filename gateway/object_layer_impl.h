@@ -2,8 +2,11 @@
 // arithmetic, the stripe writer and the record commit. Not a public header.
 #pragma once
 
+#include <chrono>
+#include <deque>
 #include <map>
 #include <mutex>
+#include <set>
 #include <shared_mutex>
 #include <unordered_map>
 
@@ -41,7 +44,22 @@ struct ObjectLayer::Impl {
   std::map<std::pair<int, int>, std::unique_ptr<erasure::Codec>> codecs;
 
   mutable std::shared_mutex bucket_mu;
-  std::unordered_map<std::string, meta::BucketRecord> bucket_cache;
+  // Bucket records read from the drives, for a second at most: other
+  // gateways may change them (ARCHITECTURE.md, "Consistency across
+  // gateways"); this process's own changes update or drop the entry.
+  struct CachedBucket {
+    meta::BucketRecord record;
+    std::chrono::steady_clock::time_point read_at;
+  };
+  std::unordered_map<std::string, CachedBucket> bucket_cache;
+  static constexpr std::chrono::seconds kBucketCacheTtl{1};
+  // The cached record when it is fresh enough (caller holds bucket_mu).
+  const meta::BucketRecord* CachedBucketRecord(const std::string& name) const {
+    auto it = bucket_cache.find(name);
+    if (it == bucket_cache.end()) return nullptr;
+    if (std::chrono::steady_clock::now() - it->second.read_at > kBucketCacheTtl) return nullptr;
+    return &it->second.record;
+  }
 
   // The home set of a key (first pool), or its set in another pool.
   Placement Place(std::string_view bucket, std::string_view key) const {
@@ -70,6 +88,13 @@ struct ObjectLayer::Impl {
   Task<Result<meta::BucketRecord>> Bucket(const std::string& name);
   // The bucket's versioning state ("", "Enabled", "Suspended").
   Task<Result<std::string>> Versioning(const std::string& bucket);
+
+  // Applies `txn` on every online drive of every set (bucket and config
+  // records live everywhere); kUnavailable unless every set reaches its
+  // write quorum (counted in quorum_failures). `refused`, when given, is set
+  // when some drive answered with that code (kNoSuchBucket for updates).
+  Task<Status> ApplyEverywhere(const server::DriveTxn& txn, Code refusal = Code::kOk,
+                               bool* refused = nullptr);
 
   // A WrittenData for a record without data here: every online drive takes it.
   static WrittenData MetadataOnly(const Placement& place);
@@ -139,6 +164,21 @@ struct ObjectLayer::Impl {
   Task<Result<meta::VersionRecord>> PutDeleteMarker(const Placement& place,
                                                     const std::string& bucket,
                                                     const std::string& key, bool null_version);
+
+  // Healing (object_heal*.cc). Heals one key on `place`: `deep` verifies
+  // every shard of every version; otherwise only versions whose drives
+  // disagree are repaired (their shards verified on the way). Versions held
+  // elsewhere (pool:NAME) are followed into that pool.
+  Task<HealReport> HealKey(const Placement& place, const std::string& bucket,
+                           const std::string& key, bool deep, const HealPace& pace);
+  // The heal-on-read queue: bounded (kHealQueueMax), de-duplicated, guarded
+  // by heal_mu.
+  mutable std::mutex heal_mu;
+  std::deque<std::pair<std::string, std::string>> heal_queue;
+  std::set<std::pair<std::string, std::string>> heal_queued;
+  // Queues the owner of what a degraded read touched: (bucket, key), or for
+  // an internal object of another pool the version that owns it.
+  void QueueHealOf(const std::string& bucket, const std::string& key);
 };
 
 // Makes the "pool:NAME" stores of every pool but the first (at Create).

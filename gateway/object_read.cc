@@ -40,6 +40,10 @@ struct StripeReader {
   Buffer scratch;                                                       // rebuilt stripes
   // Where the current stripe's bytes are, in order (see DecodeStripeViews).
   std::vector<ByteSpan> pieces = std::vector<ByteSpan>(place.set->k);
+  // An online drive failed to give its frame, or gave a corrupt one: the
+  // object goes to the heal queue (once per read).
+  bool damaged = false;
+  bool queued = false;
 
   // Fetches the frames of shards [from, to) that are not fetched yet.
   Task<void> Fetch(const meta::Segment& seg, uint64_t frame_offset, size_t frame_len, int from,
@@ -55,12 +59,18 @@ struct StripeReader {
         if (r.ok()) {
           inline_frames[shard] = std::move(*r);
           frames[shard] = AsBytes(inline_frames[shard]);
+        } else {
+          damaged = true;
         }
         co_return;
       }
       MutableByteSpan into = buffers[shard].Get(frame_len);
       auto r = co_await d->ReadShard(seg.data_id, frame_offset, into);
-      if (r.ok() && *r == frame_len) frames[shard] = into;
+      if (r.ok() && *r == frame_len) {
+        frames[shard] = into;
+      } else {
+        damaged = true;
+      }
     });
   }
 
@@ -81,6 +91,11 @@ struct StripeReader {
       auto r = erasure::DecodeStripeViews(codec, frames, data_len, scratch_span, pieces, &report);
       const uint32_t new_corrupt = report.corrupt_mask & ~counted_corrupt;
       counted_corrupt |= report.corrupt_mask;
+      if (report.corrupt_mask != 0) damaged = true;
+      if (damaged && !queued) {
+        queued = true;
+        impl.QueueHealOf(bucket, key);
+      }
       impl.stats.corrupt_shards.fetch_add(__builtin_popcount(new_corrupt),
                                           std::memory_order_relaxed);
       if (round == 0) {

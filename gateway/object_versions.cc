@@ -34,8 +34,9 @@ std::string S3VersionId(const meta::VersionRecord& record) {
 Task<Result<std::string>> ObjectLayer::Impl::Versioning(const std::string& bucket) {
   {
     std::shared_lock lock(bucket_mu);
-    auto it = bucket_cache.find(bucket);
-    if (it != bucket_cache.end()) co_return it->second.versioning;
+    if (const meta::BucketRecord* cached = CachedBucketRecord(bucket)) {
+      co_return cached->versioning;
+    }
   }
   STRATA_CO_ASSIGN_OR_RETURN(meta::BucketRecord record, co_await Bucket(bucket));
   co_return std::move(record.versioning);

@@ -5,6 +5,7 @@
 //
 // Exit status: 0 done, 1 the server refused or could not be reached, 2 bad
 // usage or missing credentials.
+#include <chrono>
 #include <cstdlib>
 #include <iomanip>
 #include <iostream>
@@ -55,6 +56,9 @@ int Usage(const std::string& why = "") {
          "                                 here, or on another S3 endpoint\n"
          "  tier list\n"
          "  tier remove NAME               refused while objects live there\n"
+         "  heal [--bucket B] [--deep]     heals now what the drives disagree on (records,\n"
+         "                                 shards, buckets, users, tiers); --deep also reads\n"
+         "                                 every shard and checks its checksums; prints the report\n"
          "The endpoint is the server's admin listener (default http://127.0.0.1:9001, or\n"
          "$STRATA_ADMIN_ENDPOINT); credentials are the root credentials from\n"
          "STRATA_ACCESS_KEY and STRATA_SECRET_KEY.\n";
@@ -93,7 +97,8 @@ class AdminClient {
 
   // One signed request; an error string when the server could not be reached.
   std::variant<Reply, std::string> Call(http::verb method, const std::string& target,
-                                        const std::string& body) {
+                                        const std::string& body,
+                                        std::chrono::seconds timeout = std::chrono::seconds(30)) {
     std::string host_header = endpoint_.host + ":" + endpoint_.port;
     std::string amz_date = FormatAmzDate(Clock::Real().Now());
     std::string payload_hash = Sha256Hex(body);
@@ -134,14 +139,14 @@ class AdminClient {
         beast::ssl_stream<beast::tcp_stream> stream(io, ctx);
         SSL_set_tlsext_host_name(stream.native_handle(), endpoint_.host.c_str());
         stream.set_verify_callback(asio::ssl::host_name_verification(endpoint_.host));
-        beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(30));
+        beast::get_lowest_layer(stream).expires_after(timeout);
         beast::get_lowest_layer(stream).connect(addresses);
         stream.handshake(asio::ssl::stream_base::client);
         http::write(stream, req);
         http::read(stream, buffer, res);
       } else {
         beast::tcp_stream stream(io);
-        stream.expires_after(std::chrono::seconds(30));
+        stream.expires_after(timeout);
         stream.connect(addresses);
         http::write(stream, req);
         http::read(stream, buffer, res);
@@ -232,6 +237,62 @@ void PrintStatus(const json& s) {
   }
   std::cout << "capacity (file systems of online drives, shared ones counted per drive): "
             << Bytes(used) << " used of " << Bytes(capacity) << "\n";
+  if (s.contains("healing") && s["healing"].is_object()) {
+    const json& heal = s["healing"];
+    const json& t = heal.contains("totals") ? heal["totals"] : json::object();
+    auto when = [&](const char* field) {
+      return heal.contains(field) && heal[field].is_string() ? heal[field].get<std::string>()
+                                                             : std::string("never");
+    };
+    std::cout << "healing: last pass " << when("last_pass") << ", last bitrot scan "
+              << when("last_bitrot_scan") << ", queue " << heal.value("queue_length", 0) << "\n"
+              << "  since start: " << t.value("objects_examined", 0) << " objects examined, "
+              << t.value("records_written", 0) << " records written, "
+              << t.value("shards_rebuilt", 0) << " shards rebuilt ("
+              << Bytes(t.value("bytes_rebuilt", uint64_t{0})) << "), "
+              << t.value("corrupt_shards", 0) << " corrupt shards found, "
+              << t.value("failures", 0) << " failures\n";
+  }
+}
+
+void PrintHealReport(const json& r) {
+  std::cout << "healed" << (r.contains("bucket") ? " bucket " + r.value("bucket", "") : "")
+            << (r.value("deep", false) ? " (deep)" : "") << ":\n"
+            << "  objects examined:  " << r.value("objects_examined", 0) << "\n"
+            << "  versions examined: " << r.value("versions_examined", 0) << "\n"
+            << "  records written:   " << r.value("records_written", 0) << "\n"
+            << "  shards rebuilt:    " << r.value("shards_rebuilt", 0) << "\n"
+            << "  bytes rebuilt:     " << r.value("bytes_rebuilt", 0) << "\n"
+            << "  bytes verified:    " << r.value("bytes_verified", 0) << "\n"
+            << "  corrupt shards:    " << r.value("corrupt_shards", 0) << "\n"
+            << "  sets skipped:      " << r.value("sets_skipped", 0) << "\n"
+            << "  failures:          " << r.value("failures", 0) << "\n";
+}
+
+int HealCommand(AdminClient& client, const std::vector<std::string>& args, bool raw_json) {
+  std::string query;
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (args[i] == "--bucket" && i + 1 < args.size()) {
+      query += (query.empty() ? "?" : "&") + std::string("bucket=") + gw::UriEncode(args[++i], true);
+    } else if (args[i] == "--deep") {
+      query += (query.empty() ? "?" : "&") + std::string("deep=true");
+    } else {
+      return Usage("unknown or incomplete option " + args[i]);
+    }
+  }
+  json reply;
+  // A heal walks everything at once: give it time.
+  if (int rc = Expect(client.Call(http::verb::post, "/admin/v1/heal" + query, "",
+                                  std::chrono::hours(24)),
+                      &reply)) {
+    return rc;
+  }
+  if (raw_json) {
+    std::cout << reply.dump(2) << "\n";
+  } else {
+    PrintHealReport(reply);
+  }
+  return 0;
 }
 
 int TierCommand(AdminClient& client, const std::vector<std::string>& args, bool raw_json) {
@@ -325,6 +386,7 @@ int AdminMain(int argc, char** argv) {
     return 0;
   }
   if (command == "tier" && args.size() >= 2) return TierCommand(client, args, raw_json);
+  if (command == "heal") return HealCommand(client, args, raw_json);
   if (command != "user" || args.size() < 2) return Usage("unknown command");
   const std::string& sub = args[1];
   if (sub == "list" && args.size() == 2) {

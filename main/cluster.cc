@@ -39,6 +39,7 @@ Result<gw::ObjectLayerOptions> OpenRemoteDrives(const server::Topology& topology
         auto drive = std::make_shared<gw::RemoteDrive>(d.name, node.client);
         node.drives.push_back(drive);
         set.drives.push_back(drive);
+        set.names.push_back(d.name);
       }
       pool.sets.push_back(std::move(set));
     }

@@ -124,6 +124,15 @@ int RunNode(const NodeFlags& flags) {
   // A fresh data directory gets its drive folders; afterwards a missing
   // drive folder is an offline drive, never a new empty one.
   const bool fresh = !std::filesystem::exists(data_dir / ".strata-node", ec);
+  // Signals are waited for on the main thread, blocked before any other
+  // thread starts (RocksDB's and the pools' threads inherit the mask).
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
   boost::asio::thread_pool blocking(8);
   metrics::Registry registry;
   std::map<std::string, std::shared_ptr<server::Drive>> drives;
@@ -158,13 +167,6 @@ int RunNode(const NodeFlags& flags) {
   log::Info("node drives opened", {{"node", flags.node}, {"online", online},
                                    {"total", drives.size()}});
   RegisterProcessMetrics(registry);
-
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
 
   gw::NodeServiceOptions options;
   options.node = flags.node;

@@ -13,6 +13,8 @@
 #include <thread>
 #include <vector>
 
+#include <unistd.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -24,6 +26,7 @@
 #include "common/log.h"
 #include "common/metrics.h"
 #include "gateway/admin_service.h"
+#include "gateway/healer.h"
 #include "gateway/http_server.h"
 #include "gateway/object_layer.h"
 #include "gateway/s3_metrics.h"
@@ -32,6 +35,7 @@
 #include "gateway/users.h"
 #include "lifecycle/scan/scanner.h"
 #include "main/commands.h"
+#include "main/cluster.h"
 #include "main/server_metrics.h"
 #include "server/instrumented_drive.h"
 #include "server/local_drive.h"
@@ -51,13 +55,20 @@ struct ServerFlags {
   std::string tls_cert, tls_key;
   bool access_log = false;
   size_t io_threads = 0;  // 0 = one per core
+  // `strata gateway`: every drive is a node's, reached over the internal API.
+  bool gateway = false;
+  std::string ca_file;  // trust store for nodes that speak TLS
 };
 
 int Usage(const char* why) {
   if (why) std::cerr << "strata: " << why << "\n";
   std::cerr << "usage: strata server [--data DIR] [--address HOST:PORT] [--config FILE]\n"
                "                     [--admin-address HOST:PORT|off] [--access-log]\n"
-               "                     [--tls-cert FILE --tls-key FILE]\n";
+               "                     [--tls-cert FILE --tls-key FILE]\n"
+               "       strata gateway --config FILE [--address HOST:PORT]\n"
+               "                     [--admin-address HOST:PORT|off] [--access-log]\n"
+               "                     [--tls-cert FILE --tls-key FILE] [--node-ca FILE]\n"
+               "       (a gateway needs STRATA_CLUSTER_SECRET, the nodes' shared secret)\n";
   return 2;
 }
 
@@ -110,6 +121,14 @@ T BlockOn(boost::asio::awaitable<T> task) {
   return std::move(*out);
 }
 
+void BlockOn(boost::asio::awaitable<void> task) {
+  boost::asio::io_context io;
+  std::exception_ptr error;
+  boost::asio::co_spawn(io, std::move(task), [&error](std::exception_ptr e) { error = e; });
+  io.run();
+  if (error) std::rethrow_exception(error);
+}
+
 boost::asio::awaitable<void> SweepBelowQuorum(gw::ObjectLayer& layer, SysTime started,
                                               const std::atomic<bool>& stop) {
   auto r = co_await layer.RemoveBelowQuorum(started, stop);
@@ -140,6 +159,12 @@ boost::asio::awaitable<void> RefreshConfig(gw::UserStore& users, gw::TierRegistr
 }
 
 // A positive whole number from the environment, or `fallback`.
+std::string HostName() {
+  char name[256] = {};
+  if (gethostname(name, sizeof(name) - 1) != 0) return "unknown";
+  return name;
+}
+
 long EnvSeconds(const char* name, long fallback) {
   const char* v = std::getenv(name);
   if (!v || !*v) return fallback;
@@ -197,6 +222,7 @@ gw::ObjectLayerOptions OpenDrives(const server::Topology& topology,
       set.m = pool_spec.parity;
       for (const auto& d : set_spec.drives) {
         ++total;
+        set.names.push_back(d.name);
         server::LocalDriveOptions lo{d.name, d.path, blocking.get_executor()};
         server::SweepStats sweep;
         auto drive = server::OpenLocalDrive(lo, &sweep);
@@ -257,15 +283,60 @@ int RunServer(const ServerFlags& flags) {
   auto topology = LoadTopology(flags, data_dir);
   if (!topology) return 1;
 
+  // Signals are waited for on this thread, blocked before any other thread
+  // starts (threads inherit the mask): no other thread ever sees them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
   boost::asio::thread_pool blocking(8);
   metrics::Registry registry;  // before the drives: they record into it until destroyed
-  auto objects = gw::ObjectLayer::Create(OpenDrives(*topology, blocking, registry));
+  // A gateway's drives are the nodes': learn which are up before serving.
+  RemoteCluster cluster;
+  gw::ObjectLayerOptions layer_options;
+  if (flags.gateway) {
+    const char* secret = std::getenv("STRATA_CLUSTER_SECRET");
+    auto remote = OpenRemoteDrives(*topology, secret ? secret : "", flags.ca_file, &cluster);
+    if (!remote.ok()) {
+      log::Error("cannot reach the cluster", {{"error", remote.status().ToString()}});
+      return 1;
+    }
+    layer_options = std::move(*remote);
+    BlockOn(PingNodes(cluster));
+    size_t online = 0, total = 0;
+    for (const auto& [name, node] : cluster.nodes) {
+      for (const auto& d : node.drives) {
+        ++total;
+        online += d->online() ? 1 : 0;
+      }
+    }
+    log::Info("cluster drives", {{"online", online}, {"total", total}});
+  } else {
+    layer_options = OpenDrives(*topology, blocking, registry);
+  }
+  auto objects = gw::ObjectLayer::Create(std::move(layer_options));
   if (!objects.ok()) {
     log::Error("cannot start the object layer", {{"error", objects.status().ToString()}});
     return 1;
   }
 
   auto users = BlockOn(gw::UserStore::Open({objects->get(), root, &Clock::Real()}));
+  // A gateway may start before its nodes (a Helm install starts them
+  // together): it waits for them instead of exiting, and still stops on a
+  // signal meanwhile.
+  for (int waited = 0;
+       flags.gateway && !users.ok() && users.status().code() == Code::kUnavailable; ++waited) {
+    if (waited % 10 == 0) {
+      log::Warn("waiting for the nodes", {{"error", users.status().ToString()}});
+    }
+    timespec one_second{1, 0};
+    if (sigtimedwait(&signals, nullptr, &one_second) > 0) return 0;
+    BlockOn(PingNodes(cluster));
+    users = BlockOn(gw::UserStore::Open({objects->get(), root, &Clock::Real()}));
+  }
   if (!users.ok()) {
     log::Error("cannot read the users", {{"error", users.status().ToString()}});
     return 1;
@@ -295,13 +366,21 @@ int RunServer(const ServerFlags& flags) {
   service_options.access_log = flags.access_log;
   auto service = std::make_shared<gw::S3Service>(service_options);
 
-  // Signals are waited for on this thread; the I/O threads never see them.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
+  // Healing (issue 7): passes every STRATA_HEAL_INTERVAL_SECONDS, a bitrot
+  // scan at STRATA_BITROT_BYTES_PER_SECOND (0: off) paused for
+  // STRATA_BITROT_INTERVAL_SECONDS after each complete scan.
+  gw::HealerOptions heal;
+  heal.objects = objects->get();
+  heal.registry = &registry;
+  heal.interval = std::chrono::seconds(EnvSeconds("STRATA_HEAL_INTERVAL_SECONDS", 600));
+  heal.bitrot_interval = std::chrono::seconds(EnvSeconds("STRATA_BITROT_INTERVAL_SECONDS", 3600));
+  if (const char* v = std::getenv("STRATA_BITROT_BYTES_PER_SECOND"); v && std::string(v) == "0") {
+    heal.bitrot_bytes_per_second = 0;
+  } else {
+    heal.bitrot_bytes_per_second =
+        static_cast<double>(EnvSeconds("STRATA_BITROT_BYTES_PER_SECOND", 16 << 20));
+  }
+  gw::Healer healer(std::move(heal));
 
   const bool tls = !flags.tls_cert.empty();
   std::unique_ptr<gw::HttpServer> admin_listener;
@@ -311,6 +390,7 @@ int RunServer(const ServerFlags& flags) {
     admin_options.users = users->get();
     admin_options.tiers = tiers->get();
     admin_options.registry = &registry;
+    admin_options.healer = &healer;
     admin_options.root = root;
     auto admin = std::make_shared<gw::AdminService>(admin_options);
     gw::HttpServerOptions http;
@@ -364,21 +444,30 @@ int RunServer(const ServerFlags& flags) {
     }
     return out;
   };
+  // One embedded server owns its drives; gateways are told apart by host
+  // name and address (pods have their own host names).
+  scan.lease_holder = flags.gateway ? "gateway@" + HostName() + "/" + flags.address : "server";
   lifecycle::Scanner scanner(std::move(scan));
 
   // Background work on its own thread: the below-quorum sweep (commits a
   // crash cut short; nothing written by this process is touched, see
-  // RemoveBelowQuorum), the config refresh and the lifecycle scanner.
+  // RemoveBelowQuorum), the config refresh, the lifecycle scanner and the
+  // healer.
   std::atomic<bool> stop_background{false};
   std::thread background([layer = objects->get(), user_store = users->get(),
-                          tier_registry = tiers->get(), &scanner, &stop_background,
-                          started = Clock::Real().Now()] {
+                          tier_registry = tiers->get(), &scanner, &healer, &stop_background,
+                          &cluster, gateway = flags.gateway, started = Clock::Real().Now()] {
     boost::asio::io_context io;
+    if (gateway) {
+      boost::asio::co_spawn(io, WatchNodes(cluster, stop_background, std::chrono::seconds(1)),
+                            boost::asio::detached);
+    }
     boost::asio::co_spawn(io, SweepBelowQuorum(*layer, started, stop_background),
                           boost::asio::detached);
     boost::asio::co_spawn(io, RefreshConfig(*user_store, *tier_registry, stop_background),
                           boost::asio::detached);
     boost::asio::co_spawn(io, scanner.Run(stop_background), boost::asio::detached);
+    boost::asio::co_spawn(io, healer.Run(stop_background), boost::asio::detached);
     io.run();
   });
 
@@ -398,6 +487,7 @@ int RunServer(const ServerFlags& flags) {
 
 int ServerMain(int argc, char** argv) {
   ServerFlags flags;
+  flags.gateway = std::string_view(argv[1]) == "gateway";
   if (const char* level = std::getenv("STRATA_LOG_LEVEL"); level && std::string(level) == "debug") {
     log::SetMinLevel(log::Level::kDebug);
   }
@@ -416,15 +506,17 @@ int ServerMain(int argc, char** argv) {
     else if (arg == "--tls-cert") ok = value(flags.tls_cert);
     else if (arg == "--tls-key") ok = value(flags.tls_key);
     else if (arg == "--access-log") flags.access_log = true;
+    else if (arg == "--node-ca") ok = value(flags.ca_file);
     else if (arg == "--io-threads") {
       std::string v;
       ok = value(v);
       if (ok) flags.io_threads = std::strtoul(v.c_str(), nullptr, 10);
     } else if (arg == "-h" || arg == "--help") return Usage(nullptr);
-    else if (i == 2 && arg[0] != '-') flags.data = arg;  // `strata server DIR`
+    else if (i == 2 && arg[0] != '-' && !flags.gateway) flags.data = arg;  // `strata server DIR`
     else return Usage(("unknown argument " + arg).c_str());
     if (!ok) return Usage(("missing value for " + arg).c_str());
   }
+  if (flags.gateway && flags.config.empty()) return Usage("a gateway needs --config");
   return RunServer(flags);
 }
 

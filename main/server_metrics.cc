@@ -133,8 +133,7 @@ void RegisterServerMetrics(metrics::Registry& registry, const gw::ObjectLayer& o
           for (const auto& set : pool.sets)
             for (size_t i = 0; i < set.drives.size(); ++i) {
               const auto& d = set.drives[i];
-              // A drive that failed to open has no name of its own yet.
-              std::string name = d ? d->name() : pool.name + "/unopened" + std::to_string(i + 1);
+              std::string name = set.NameAt(i);  // the topology's, even when unopened
               out.push_back({{pool.name, name}, d && d->online() ? 1.0 : 0.0});
             }
         return out;

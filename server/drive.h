@@ -124,7 +124,9 @@ class ShardWriter {
   // Appends at the end. `data` must stay valid until the awaitable completes.
   virtual Task<Status> Append(ByteSpan data) = 0;
   // Makes the file durable and visible under its data id. Only a committed
-  // shard may be referenced by a version record.
+  // shard may be referenced by a version record. A shard file already there
+  // under the same id is replaced atomically (healing rewrites a corrupt one;
+  // new writes never collide, data ids are unique).
   virtual Task<Status> Commit() = 0;
 };
 

@@ -455,7 +455,23 @@ Task<Status> LocalShardWriter::Commit() {
     if (::fdatasync(fd) != 0) return Errno("fdatasync shard", errno);
     std::string proc = "/proc/self/fd/" + std::to_string(fd);
     if (::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, path.c_str(), AT_SYMLINK_FOLLOW) != 0) {
-      return Errno("link shard", errno);
+      if (errno != EEXIST) return Errno("link shard", errno);
+      // Healing rewrites a corrupt or short shard under its own id: link the
+      // new file beside it, then rename over it, so a reader sees the old
+      // file or the new one, never neither. (New writes never get here: data
+      // ids are unique.) A crash in between leaves the side name, which has
+      // no reference and goes in the start-up sweep.
+      static std::atomic<uint64_t> counter{0};
+      std::string side = path + ".heal" + std::to_string(::getpid()) + "-" +
+                         std::to_string(counter.fetch_add(1, std::memory_order_relaxed));
+      if (::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, side.c_str(), AT_SYMLINK_FOLLOW) != 0) {
+        return Errno("link shard", errno);
+      }
+      if (::rename(side.c_str(), path.c_str()) != 0) {
+        Status st = Errno("replace shard", errno);
+        ::unlink(side.c_str());
+        return st;
+      }
     }
     if (::fsync(dir_fd) != 0) return Errno("fsync shard dir", errno);
     return Status();

@@ -7,12 +7,17 @@
 #       nodes on 127.0.0.1:P+10..P+15 (data in D/nodeI/), gateways with S3
 #       on P and P+1 and admin listeners on P+2 and P+3
 #   tools/local-cluster.sh stop-node I [--dir D] [--kill]   (I = 1..6; --kill: SIGKILL)
-#   tools/local-cluster.sh start-node I [--dir D]
+#   tools/local-cluster.sh start-node I [--dir D] [--bin PATH]
 #   tools/local-cluster.sh down [--dir D]
 #
+# The binary: --bin, else $STRATA_BIN, else the one `up` used (kept in D/bin),
+# else build/bin/strata.
+#
 # Credentials: STRATA_ACCESS_KEY / STRATA_SECRET_KEY (the development pair when
-# unset); the cluster secret is STRATA_CLUSTER_SECRET or a random one kept in
-# D/cluster.secret. Logs: D/nodeI.log, D/gatewayJ.log.
+# unset); the cluster secret is STRATA_CLUSTER_SECRET or a random one, kept in
+# D/cluster.secret by `up` for later start-node calls. Logs: D/nodeI.log,
+# D/gatewayJ.log. Stopping sends SIGTERM (SIGKILL with --kill) and SIGKILL
+# after STRATA_STOP_GRACE_SECONDS (30).
 set -euo pipefail
 
 cmd="${1:-}"; shift || true
@@ -29,13 +34,14 @@ while (($#)); do
 done
 dir="${dir:-${STRATA_CLUSTER_DIR:-/tmp/strata-cluster}}"
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+if [[ -z "$bin" && -z "${STRATA_BIN:-}" && -f "$dir/bin" ]]; then bin="$(cat "$dir/bin")"; fi
 bin="${bin:-${STRATA_BIN:-$repo/build/bin/strata}}"
 export STRATA_ACCESS_KEY="${STRATA_ACCESS_KEY:-strata-dev}"
 export STRATA_SECRET_KEY="${STRATA_SECRET_KEY:-strata-dev-secret-key}"
 
 secret() {
   if [[ -n "${STRATA_CLUSTER_SECRET:-}" ]]; then echo "$STRATA_CLUSTER_SECRET"; return; fi
-  if [[ ! -f "$dir/cluster.secret" ]]; then
+  if [[ ! -s "$dir/cluster.secret" ]]; then
     (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$dir/cluster.secret")
   fi
   cat "$dir/cluster.secret"
@@ -46,7 +52,7 @@ wait_for() {
   local file="$1" pattern="$2" pid="$3"
   for _ in $(seq 1 300); do
     if grep -q "$pattern" "$file" 2>/dev/null; then return 0; fi
-    if ! kill -0 "$pid" 2>/dev/null; then
+    if ! running "$pid"; then
       echo "local-cluster: process $pid exited; last lines of $file:" >&2
       tail -20 "$file" >&2 || true
       return 1
@@ -60,7 +66,7 @@ wait_for() {
 start_node() {
   local i="$1"
   [[ -f "$dir/topology.json" ]] || { echo "local-cluster: no cluster in $dir (run up)" >&2; exit 1; }
-  if [[ -f "$dir/node$i.pid" ]] && kill -0 "$(cat "$dir/node$i.pid")" 2>/dev/null; then
+  if [[ -f "$dir/node$i.pid" ]] && running "$(cat "$dir/node$i.pid")"; then
     echo "node$i is running"; return 0
   fi
   STRATA_CLUSTER_SECRET="$(secret)" setsid "$bin" node --config "$dir/topology.json" \
@@ -69,13 +75,24 @@ start_node() {
   wait_for "$dir/node$i.log" "Node endpoint:" "$!"
 }
 
+# True while `pid` runs. A zombie has exited: the processes are orphans whose
+# reaper (init) may take seconds to collect them.
+running() {
+  local state
+  state="$(ps -o stat= -p "$1" 2>/dev/null)" || return 1
+  [[ -n "$state" && "$state" != Z* ]]
+}
+
 stop_pid_file() {
   local f="$1"
   [[ -f "$f" ]] || return 0
   local pid; pid="$(cat "$f")"
-  if kill -0 "$pid" 2>/dev/null; then
+  if running "$pid"; then
     kill "-$kill_signal" "$pid" 2>/dev/null || true
-    for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    # A stopped (SIGSTOP) process acts on SIGTERM only once continued.
+    kill -CONT "$pid" 2>/dev/null || true
+    local deadline=$((SECONDS + ${STRATA_STOP_GRACE_SECONDS:-30}))
+    while running "$pid" && ((SECONDS < deadline)); do sleep 0.05; done
     kill -KILL "$pid" 2>/dev/null || true
   fi
   rm -f "$f"
@@ -85,6 +102,10 @@ case "$cmd" in
   up)
     [[ -n "$base" ]] || { echo "local-cluster: up needs --base-port" >&2; exit 2; }
     mkdir -p "$dir"
+    echo "$bin" > "$dir/bin"
+    if [[ -n "${STRATA_CLUSTER_SECRET:-}" ]]; then
+      (umask 077; printf '%s' "$STRATA_CLUSTER_SECRET" > "$dir/cluster.secret")
+    fi
     {
       echo '{ "nodes": {'
       for i in 1 2 3 4 5 6; do
@@ -125,7 +146,7 @@ case "$cmd" in
     for i in 1 2 3 4 5 6; do stop_pid_file "$dir/node$i.pid"; done
     ;;
   *)
-    sed -n '2,17p' "$0" >&2
+    sed -n '2,20p' "$0" >&2
     exit 2
     ;;
 esac

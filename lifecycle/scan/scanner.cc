@@ -149,8 +149,10 @@ struct Scanner::Impl {
 
   // ---- the lease: one scanner at a time in a cluster of gateways -------------------
 
-  // Random per process: which gateway holds the lease.
-  const std::string holder = HexEncode(RandomBytes(8));
+  // Which gateway holds the lease: stable per gateway when configured.
+  const std::string holder =
+      options.lease_holder.empty() ? HexEncode(RandomBytes(8)) : options.lease_holder;
+  bool holding = false;
 
   // True when this scanner holds the lease now (taking it when it is free or
   // expired). Claims are config records: the later write wins everywhere, so
@@ -174,14 +176,24 @@ struct Scanner::Impl {
     for (const auto& r : *check) {
       if (r.name != kLeaseName) continue;
       auto j = nlohmann::json::parse(r.value, nullptr, false);
-      co_return j.is_object() && j.value("holder", "") == holder;
+      holding = j.is_object() && j.value("holder", "") == holder;
+      co_return holding;
     }
     co_return false;
   }
 
-  Task<bool> RenewLease() {
-    nlohmann::json j = {{"holder", holder},
-                        {"until", ToMicros(options.clock->Now() + kLeaseTerm)}};
+  Task<bool> RenewLease() { co_return co_await WriteLease(options.clock->Now() + kLeaseTerm); }
+
+  // A stopping gateway hands the lease back (expired now), so another one,
+  // or this one restarted, scans without waiting out the term.
+  Task<void> ReleaseLease() {
+    if (!holding) co_return;
+    holding = false;
+    co_await WriteLease(SysTime{});  // best effort: else the term runs out
+  }
+
+  Task<bool> WriteLease(SysTime until) {
+    nlohmann::json j = {{"holder", holder}, {"until", ToMicros(until)}};
     meta::ConfigRecord record{std::string(kCursorKind), std::string(kLeaseName), j.dump(),
                               options.clock->Now(), false};
     co_return (co_await options.objects->PutConfig(std::move(record))).ok();
@@ -542,6 +554,7 @@ Scanner::Scanner(ScannerOptions options) : impl_(std::make_unique<Impl>(std::mov
 Scanner::~Scanner() = default;
 
 Task<bool> Scanner::AcquireLease() { co_return co_await impl_->AcquireLease(); }
+Task<void> Scanner::ReleaseLease() { co_await impl_->ReleaseLease(); }
 
 Task<Result<ScanReport>> Scanner::ScanOnce(const std::atomic<bool>& stop) {
   co_return co_await impl_->ScanOnce(stop);
@@ -582,6 +595,7 @@ Task<void> Scanner::Run(const std::atomic<bool>& stop) {
       co_await timer.async_wait(asio::use_awaitable);
     }
   }
+  co_await impl_->ReleaseLease();
 }
 
 }  // namespace strata::lifecycle

@@ -47,6 +47,10 @@ struct ScannerOptions {
   // PUT or transition may be between its data write and its home commit).
   std::chrono::seconds orphan_grace{900};
   metrics::Registry* registry = nullptr;  // optional
+  // Who holds the scanning lease: stable across restarts of the same process
+  // (e.g. "gateway@host:port"), so a restarted gateway takes its own lease
+  // back at once. Empty: random per process.
+  std::string lease_holder;
 };
 
 struct ScanReport {
@@ -80,8 +84,9 @@ class Scanner {
   gw::Task<Result<ScanReport>> ScanOnce(const std::atomic<bool>& stop);
   // Takes (or keeps) the cluster-wide scanning lease; false while another
   // scanner (another gateway) holds an unexpired one. Run calls it before
-  // each scan and renews it at every page.
+  // each scan and renews it at every page, and releases it when stopped.
   gw::Task<bool> AcquireLease();
+  gw::Task<void> ReleaseLease();
 
  private:
   struct Impl;

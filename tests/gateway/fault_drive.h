@@ -17,12 +17,17 @@
 //   corrupt_reads    ReadShard and GetInline flip one byte of what the
 //                    wrapped drive returned, so only the CRC32C can tell.
 //
+// BeforeApply(hook) runs `hook` (a coroutine) before every Apply is
+// forwarded: a test makes something happen elsewhere at that exact moment
+// (a race). Set it before the drive is used; not thread-safe.
+//
 // Ownership: holds a shared reference to the wrapped drive; shard writers
 // share the knobs, so they may outlive nothing but the FaultDrive's knobs.
 // Thread safety: as server::Drive; the knobs are atomics.
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -80,8 +85,12 @@ class FaultDrive final : public server::Drive {
     co_return n;
   }
 
+  using ApplyHook = std::function<Task<void>(const server::DriveTxn&)>;
+  void BeforeApply(ApplyHook hook) { before_apply_ = std::move(hook); }
+
   Task<Status> Apply(server::DriveTxn txn) override {
     if (faults_->offline) co_return Offline();
+    if (before_apply_) co_await before_apply_(txn);
     if (faults_->fail_apply) co_return Injected("apply");
     Status st = co_await inner_->Apply(std::move(txn));
     if (st.ok() && faults_->apply_then_fail) co_return Injected("apply (after committing)");
@@ -197,6 +206,7 @@ class FaultDrive final : public server::Drive {
 
   std::shared_ptr<server::Drive> inner_;
   std::shared_ptr<DriveFaults> faults_;
+  ApplyHook before_apply_;
 };
 
 }  // namespace strata::gw

@@ -260,5 +260,32 @@ TEST_CASE("scanner: one scanner at a time holds the lease", "[scanner]") {
   CHECK_FALSE(c.Run(first->AcquireLease()));
 }
 
+TEST_CASE("scanner: a released lease and a restarted holder take over at once", "[scanner]") {
+  TestCluster c;
+  FakeClock clock(Clock::Real().Now());
+  auto make = [&](std::string holder) {
+    ScannerOptions o;
+    o.objects = &c.layer();
+    o.clock = &clock;
+    o.lease_holder = std::move(holder);
+    return std::make_unique<Scanner>(std::move(o));
+  };
+  auto a = make("gateway@a"), b = make("gateway@b");
+  REQUIRE(c.Run(a->AcquireLease()));
+  CHECK_FALSE(c.Run(b->AcquireLease()));
+  // The same gateway restarted (a new Scanner, same holder): its own lease.
+  auto a_again = make("gateway@a");
+  CHECK(c.Run(a_again->AcquireLease()));
+  CHECK_FALSE(c.Run(b->AcquireLease()));
+  // Released on stop: the other one scans without waiting out the term.
+  auto release = [](Scanner& s) -> gw::Task<bool> {
+    co_await s.ReleaseLease();
+    co_return true;
+  };
+  c.Run(release(*a_again));
+  CHECK(c.Run(b->AcquireLease()));
+  CHECK_FALSE(c.Run(a->AcquireLease()));
+}
+
 }  // namespace
 }  // namespace strata::lifecycle

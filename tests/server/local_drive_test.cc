@@ -87,7 +87,7 @@ TEST_CASE("LocalDrive: an uncommitted writer leaves no file behind", "[local_dri
   CHECK(FilesUnder(f.root() / "data").size() == 1);
 }
 
-TEST_CASE("LocalDrive: committing over an existing data id does not replace it",
+TEST_CASE("LocalDrive: committing over an existing data id replaces it whole (healing)",
           "[local_drive][shard]") {
   DriveFixture f;
   const std::string id = NewDataId();
@@ -95,10 +95,13 @@ TEST_CASE("LocalDrive: committing over an existing data id does not replace it",
   auto writer = f.Run(f.drive().CreateShard(id));
   REQUIRE(writer.ok());
   REQUIRE(f.Run((*writer)->Append(AsBytes("second, longer"))).ok());
-  Status st = f.Run((*writer)->Commit());
-  CHECK_FALSE(st.ok());
-  writer->reset();
+  // Until the commit, readers see the old file.
   CHECK(f.ReadShard(id, 0, 100).value() == "first");
+  REQUIRE(f.Run((*writer)->Commit()).ok());
+  writer->reset();
+  CHECK(f.ReadShard(id, 0, 100).value() == "second, longer");
+  // No side file is left behind.
+  CHECK(FilesUnder(f.root() / "data").size() == 1);
 }
 
 TEST_CASE("LocalDrive: reading an unknown shard fails cleanly", "[local_drive][shard]") {
