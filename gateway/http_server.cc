@@ -27,6 +27,7 @@ namespace beast = boost::beast;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+constexpr size_t kBodyReadBuffer = 64 * 1024;  // Beast reads at most 64 KiB at a time
 
 // What a session shares with Stop(): whether it is between requests.
 struct SessionState {
@@ -95,6 +96,11 @@ class SessionExchange final : public Exchange {
     auto& body = parser_.get().body();
     body.data = out.data();
     body.size = out.size();
+    // Beast reads into the free space of the session buffer, at least 512
+    // bytes: a buffer sized for headers would make that 512 bytes per
+    // system call (and timer re-arm) for a whole upload. Connections that
+    // carry bodies get room for large reads once.
+    if (buffer_.capacity() < kBodyReadBuffer) buffer_.reserve(kBodyReadBuffer);
     Lowest(stream_).expires_after(timeout_);
     auto [ec, n] = co_await http::async_read(stream_, buffer_, parser_, kTuple);
     if (ec == http::error::need_buffer) ec = {};

@@ -9,8 +9,10 @@
 #           under the same load generators nginx faces: wrk (GET; wrk can not
 #           do HEAD) and `strata-bench url` (GET and HEAD, unsigned)
 #
-# usage: tools/bench/compare.sh [--duration 10s] [--dir DIR] [--out DIR]
-#   --duration  per measurement (default 10s; fio and wrk take seconds)
+# usage: tools/bench/compare.sh [--duration 10s] [--rounds 3] [--dir DIR] [--out DIR]
+#   --duration  per measurement (default 10s); nginx/Strata pairs take half of it each
+#   --rounds    nginx/Strata pairs are measured this many times, alternating, and the
+#               report takes medians (a shared machine's background load comes and goes)
 #   --dir       where the data lives (default /var/tmp): fio, nginx and Strata
 #               all use this file system
 #   --out       where the raw results and summary.md go
@@ -24,11 +26,13 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 repo=$(pwd)
 
 duration=10s
+rounds=3
 base_dir=/var/tmp
 out=""
 while (($#)); do
   case "$1" in
     --duration) duration=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
     --dir) base_dir=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
@@ -38,7 +42,9 @@ done
 strata_bin=${STRATA_BIN:-$repo/build/bin/strata}
 bench_bin=${STRATA_BENCH:-$repo/build/bin/strata-bench}
 secs=${duration%s}
-[[ "$secs" =~ ^[0-9]+$ ]] || { echo "compare.sh: --duration must be whole seconds (10s)" >&2; exit 2; }
+[[ "$secs" =~ ^[0-9]+$ && $secs -ge 2 ]] || { echo "compare.sh: --duration must be whole seconds >= 2 (10s)" >&2; exit 2; }
+[[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "compare.sh: --rounds must be >= 1" >&2; exit 2; }
+pair_duration="$((secs / 2))s"
 for tool in fio wrk nginx openssl python3; do
   command -v "$tool" >/dev/null || { echo "compare.sh: $tool missing; run: bash tools/bootstrap.sh --bench" >&2; exit 1; }
 done
@@ -81,12 +87,15 @@ put_streams_64=$(nproc)
   echo "date_utc=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo "dirty=$(git -C "$repo" status --porcelain --untracked-files=no 2>/dev/null | wc -l)"
+  echo "strata_bin=$strata_bin ($(date -u -r "$strata_bin" +%Y-%m-%dT%H:%MZ))"
   echo "cpus=$(nproc)"
   echo "cpu_model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
   echo "kernel=$(uname -r)"
   echo "filesystem=$(df -T "$work" | awk 'NR==2 {print $2 " on " $1}')"
   echo "loadavg_at_start=$(cut -d' ' -f1-3 /proc/loadavg)"
   echo "duration=$duration"
+  echo "pair_duration=$pair_duration"
+  echo "rounds=$rounds"
   echo "put_streams_64=$put_streams_64"
 } > "$out/machine.txt"
 cat "$out/machine.txt" >&2
@@ -133,16 +142,17 @@ EOF
 
 wrk_run() {  # result name, connections, url
   log "wrk $1"
-  wrk -t2 -c"$2" -d"$duration" -s "$work/report.lua" "$3" | grep '^WRK ' | cut -c5- \
+  wrk -t2 -c"$2" -d"$pair_duration" -s "$work/report.lua" "$3" | grep '^WRK ' | cut -c5- \
       > "$out/wrk_$1.json"
 }
+# Two client threads, like wrk -t2: against nginx one thread can be the limit.
 url_run() {  # result name, method, connections, url
   log "strata-bench url $1"
-  "$bench_bin" url --url "$4" --method "$2" --concurrency "$3" --duration "$duration" --json \
-      > "$out/url_$1.json"
+  "$bench_bin" url --url "$4" --method "$2" --concurrency "$3" --threads 2 \
+      --duration "$pair_duration" --json > "$out/url_$1.json"
 }
 
-# -- HTTP: nginx ----------------------------------------------------------------------------------
+# -- nginx (measured beside Strata, below) --------------------------------------------------------
 nginx_port=$(free_port)
 mkdir -p "$work/nginx/tmp" "$work/nginx/logs"
 cat > "$work/nginx/nginx.conf" <<EOF
@@ -168,12 +178,6 @@ EOF
 nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" -e "$work/nginx/logs/error.log" &
 nginx_pid=$!
 wait_port "$nginx_port"
-for s in "${sizes[@]}"; do
-  wrk_run "nginx_get_$s" "${conns[$s]}" "http://127.0.0.1:$nginx_port/obj-$s"
-  url_run "nginx_get_$s" GET "${conns[$s]}" "http://127.0.0.1:$nginx_port/obj-$s"
-done
-url_run nginx_head_4KiB HEAD 16 "http://127.0.0.1:$nginx_port/obj-4KiB"
-kill "$nginx_pid"; wait "$nginx_pid" 2>/dev/null || true; nginx_pid=""
 
 # -- Strata ---------------------------------------------------------------------------------------
 strata_port=$(free_port)
@@ -210,7 +214,8 @@ bench head_4KiB head --size 4KiB --concurrency 16 --objects 100
 bench list list --size 0 --objects 10000 --concurrency 4
 bench mixed_4KiB mixed --size 4KiB --concurrency 16 --objects 1000
 
-# wrk on presigned URLs: the objects are the nginx files, uploaded with presigned PUTs.
+# nginx and Strata side by side: the objects are nginx's files, uploaded with presigned
+# PUTs, and each pair of measurements runs back to back, so both see the same background load.
 presign() {  # method [key]
   "$bench_bin" "${creds[@]}" presign --bucket compare-wrk --method "$1" ${2:+--key "$2"} \
       --expires 7200
@@ -227,17 +232,24 @@ http PUT "$(presign PUT)"
 for s in "${sizes[@]}"; do
   http PUT "$(presign PUT "obj-$s")" "$work/www/obj-$s"
 done
-for s in "${sizes[@]}"; do
-  wrk_run "strata_get_$s" "${conns[$s]}" "$(presign GET "obj-$s")"
-  url_run "strata_get_$s" GET "${conns[$s]}" "$(presign GET "obj-$s")"
+for r in $(seq "$rounds"); do
+  for s in "${sizes[@]}"; do
+    static="http://127.0.0.1:$nginx_port/obj-$s"
+    wrk_run "nginx_get_${s}_r$r" "${conns[$s]}" "$static"
+    wrk_run "strata_get_${s}_r$r" "${conns[$s]}" "$(presign GET "obj-$s")"
+    url_run "nginx_get_${s}_r$r" GET "${conns[$s]}" "$static"
+    url_run "strata_get_${s}_r$r" GET "${conns[$s]}" "$(presign GET "obj-$s")"
+  done
+  url_run "nginx_head_4KiB_r$r" HEAD 16 "http://127.0.0.1:$nginx_port/obj-4KiB"
+  url_run "strata_head_4KiB_r$r" HEAD 16 "$(presign HEAD obj-4KiB)"
 done
-url_run strata_head_4KiB HEAD 16 "$(presign HEAD obj-4KiB)"
 for s in "${sizes[@]}"; do
   http DELETE "$(presign DELETE "obj-$s")"
 done
 http DELETE "$(presign DELETE)"
 
 kill "$strata_pid"; wait "$strata_pid" 2>/dev/null || true; strata_pid=""
+kill "$nginx_pid"; wait "$nginx_pid" 2>/dev/null || true; nginx_pid=""
 echo "loadavg_at_end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$out/machine.txt"
 
 python3 "$repo/tools/bench/compare_report.py" "$out" | tee "$out/summary.md"

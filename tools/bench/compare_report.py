@@ -8,6 +8,7 @@ usage: compare_report.py RESULTS_DIR
 
 import json
 import os
+import statistics
 import sys
 
 MiB = 1024 * 1024
@@ -78,6 +79,30 @@ class Results:
     def client(self, client, name):
         return self.wrk(name) if client == 'wrk' else self.url(name)
 
+    def rounds(self, client, name):
+        """Every round's tuple of a paired measurement (files NAME_r1, NAME_r2, ...)."""
+        out = []
+        for r in range(1, 1000):
+            v = self.client(client, f'{name}_r{r}')
+            if v is None:
+                break
+            out.append(v)
+        return out
+
+    def pair(self, client, name, index):
+        """(nginx median, Strata median, median of the per-round Strata / nginx ratios,
+        lowest and highest per-round ratio, errors) of measure `index` of a pair."""
+        n, s = self.rounds(client, f'nginx_{name}'), self.rounds(client, f'strata_{name}')
+        rounds = min(len(n), len(s))
+        if rounds == 0:
+            return None
+        n, s = n[:rounds], s[:rounds]
+        ratios = [b[index] / a[index] for a, b in zip(n, s) if a[index] > 0]
+        errors = sum(x[4] for x in n + s)
+        return (statistics.median(x[index] for x in n), statistics.median(x[index] for x in s),
+                statistics.median(ratios) if ratios else None,
+                min(ratios, default=None), max(ratios, default=None), errors, rounds)
+
     def bench(self, name):
         return load_json(self.path(f'bench_{name}.json'))
 
@@ -102,7 +127,8 @@ def main(directory):
     w(f"Run {m.get('date_utc', '?')}, commit {m.get('commit', '?')}"
       f"{' (+ uncommitted changes)' if m.get('dirty', '0') not in ('0', '') else ''}, "
       f"{m.get('cpus', '?')} CPUs ({m.get('cpu_model', '?')}), {m.get('filesystem', '?')}, "
-      f"kernel {m.get('kernel', '?')}, {m.get('duration', '?')} per measurement, "
+      f"kernel {m.get('kernel', '?')}, {m.get('duration', '?')} per measurement "
+      f"({m.get('rounds', '1')} rounds of {m.get('pair_duration', '?')} per nginx/Strata pair), "
       f"load average {m.get('loadavg_at_start', '?')} at start and "
       f"{m.get('loadavg_at_end', '?')} at the end.")
     w('')
@@ -148,31 +174,34 @@ def main(directory):
     w('wrk cannot send HEAD (it waits for a body that never comes); `strata-bench url` '
       'sends unsigned GET and HEAD requests to a URL with the same client code as the S3 '
       'workloads. wrk\'s bytes include headers, strata-bench\'s only bodies.')
+    w('Each pair was measured back to back, alternating, in several rounds; the table shows '
+      'the medians, and the median (lowest - highest) of the per-round ratios.')
     w('')
-    w('| request | client | nginx req/s | nginx MiB/s | Strata req/s | Strata MiB/s | '
-      'Strata p99 ms | Strata / nginx |')
-    w('|---|---|---|---|---|---|---|---|')
+    w('| request | client | nginx | Strata | Strata / nginx | rounds |')
+    w('|---|---|---|---|---|---|')
     pairs = []
-    for s in SIZES:
-        pairs += [(f'GET {s}', 'wrk', f'get_{s}'), (f'GET {s}', 'strata-bench url', f'get_{s}')]
-    pairs.append(('HEAD 4KiB', 'strata-bench url', 'head_4KiB'))
-    for label, client, name in pairs:
-        n, s = r.client(client, f'nginx_{name}'), r.client(client, f'strata_{name}')
-        if not n or not s:
-            w(f'| {label} | {client} | n/a | | n/a | | | |')
+    for size in SIZES:
+        # Small objects are judged by requests/s, large ones by bytes/s.
+        index, unit = (0, 'req/s') if size in ('4KiB', '64KiB') else (1, 'MiB/s')
+        pairs += [(f'GET {size}', 'wrk', f'get_{size}', index, unit),
+                  (f'GET {size}', 'strata-bench url', f'get_{size}', index, unit)]
+    pairs.append(('HEAD 4KiB', 'strata-bench url', 'head_4KiB', 0, 'req/s'))
+    for label, client, name, index, unit in pairs:
+        p = r.pair(client, name, index)
+        if not p:
+            w(f'| {label} | {client} | n/a | n/a | n/a | 0 |')
             continue
-        errors = ''
-        if n[4] or s[4]:
-            errors = f' ({n[4]} / {s[4]} errors!)'
-        w(f'| {label} | {client} | {fmt(n[0])} | {fmt(n[1] / MiB)} | {fmt(s[0])} | '
-          f'{fmt(s[1] / MiB)} | {fmt(s[3], 2)} | {fmt(ratio(s[0], n[0]), 2)}x{errors} |')
+        scale = 1 if index == 0 else MiB
+        errors = f' ({p[5]} errors!)' if p[5] else ''
+        w(f'| {label} | {client} | {fmt(p[0] / scale)} {unit} | {fmt(p[1] / scale)} {unit} | '
+          f'{fmt(p[2], 2)}x ({fmt(p[3], 2)} - {fmt(p[4], 2)}){errors} | {p[6]} |')
     w('')
 
     def pair_ratio(client, name, index):
-        n, s = r.client(client, f'nginx_{name}'), r.client(client, f'strata_{name}')
-        if not n or not s or n[4] or s[4]:
+        p = r.pair(client, name, index)
+        if not p or p[5]:
             return None
-        return ratio(s[index], n[index])
+        return p[2]
 
     def bench_field(name, field):
         b = r.bench(name)
@@ -193,6 +222,8 @@ def main(directory):
          pair_ratio('url', 'get_64MiB', 1), 0.7),
         ('4 KiB durable PUT vs fio 4 KiB write+fdatasync (1 job)',
          ratio(bench_field('put_4KiB', 'ops_per_s'), fsync_iops), 1.0),
+        ('4 KiB durable PUT (16 connections) vs fio 4 KiB write+fdatasync (16 jobs)',
+         ratio(bench_field('put_4KiB', 'ops_per_s'), fsync16_iops), None),
         (f'64 MiB PUT vs MD5 rate x {streams} streams',
          ratio(put64 and put64 * MiB, md5 and md5 * streams), 0.6),
         ('ListObjectsV2 keys/s vs 200,000',
@@ -203,6 +234,9 @@ def main(directory):
     w('| measure | ratio | target | met |')
     w('|---|---|---|---|')
     for label, value, target in rows:
+        if target is None:  # context, not a target
+            w(f'| {label} | {fmt(value, 2)}x | - | - |')
+            continue
         met = 'n/a' if value is None else ('yes' if value >= target else '**no**')
         w(f'| {label} | {fmt(value, 2)}x | >= {target}x | {met} |')
     print('\n'.join(out))

@@ -136,13 +136,12 @@ struct Connection::Impl {
     return amz_date;
   }
 
-  static bool Failed(Reply* reply, std::string_view what, const boost::system::error_code& ec) {
+  static void Failed(Reply* reply, std::string_view what, const boost::system::error_code& ec) {
     reply->status = 0;
     reply->transport_error = std::string(what) + ": " +
                              (ec == asio::error::operation_aborted
                                   ? "no progress for " + std::to_string(kIoTimeout.count()) + " s"
                                   : ec.message());
-    return true;
   }
 
   // One try. Returns true when it failed before any byte of a response came
@@ -248,7 +247,10 @@ struct Connection::Impl {
           std::min<uint64_t>(scratch.size(), length - reply->body_bytes));
       auto [ec, n] = co_await socket.async_read_some(asio::buffer(scratch.data(), want),
                                                      kNoThrow);
-      if (ec) co_return !Failed(reply, "read body", ec);
+      if (ec) {
+        Failed(reply, "read body", ec);
+        co_return false;
+      }
       deadline = std::chrono::steady_clock::now() + kIoTimeout;
       reply->body_bytes += n;
       if (keep) Keep(scratch.data(), n, r.keep_body);
@@ -264,7 +266,10 @@ struct Connection::Impl {
       parser.get().body().size = scratch.size();
       auto [ec, n] = co_await http::async_read(socket, buffer, parser, kNoThrow);
       if (ec == http::error::need_buffer) ec = {};
-      if (ec) co_return !Failed(reply, "read body", ec);
+      if (ec) {
+        Failed(reply, "read body", ec);
+        co_return false;
+      }
       deadline = std::chrono::steady_clock::now() + kIoTimeout;
       size_t got = scratch.size() - parser.get().body().size;
       reply->body_bytes += got;
