@@ -72,7 +72,7 @@ struct NodeClient::Impl {
   std::mutex mu;
   std::vector<std::unique_ptr<Conn>> idle;  // guarded by mu
 
-  std::atomic<int64_t> down_until_ms{0};   // steady clock; 0 = up
+  std::atomic<int64_t> down_until_ms{0};  // steady clock; 0 = up
   std::atomic<int64_t> backoff_ms{0};
 
   static int64_t NowMs() {
@@ -125,8 +125,8 @@ struct NodeClient::Impl {
       c->tcp = std::move(stream);
       co_return c;
     }
-    c->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(std::move(*stream),
-                                                                     *tls_context);
+    c->tls =
+        std::make_unique<beast::ssl_stream<beast::tcp_stream>>(std::move(*stream), *tls_context);
     SSL_set_tlsext_host_name(c->tls->native_handle(), host.c_str());
     c->tls->set_verify_callback(ssl::host_name_verification(host));
     auto [hec] = co_await c->tls->async_handshake(ssl::stream_base::client, kTuple);
@@ -174,10 +174,12 @@ struct NodeClient::Impl {
       size_t* into_len) {
     c.lowest().expires_after(options.call_timeout);
     auto [wec, wn] = co_await http::async_write(stream, req, kTuple);
+    if (wec == beast::error::timeout) co_return Status(Code::kRequestTimeout, wec.message());
     if (wec) co_return Status(Code::kAborted, wec.message());
     http::response_parser<http::buffer_body> parser;
     parser.body_limit(kMaxAnswer);
     auto [hec, hn] = co_await http::async_read_header(stream, c.buffer, parser, kTuple);
+    if (hec == beast::error::timeout) co_return Status(Code::kRequestTimeout, hec.message());
     if (hec) co_return Status(Code::kAborted, hec.message());
     const bool raw = into && parser.get().result_int() == 200 &&
                      parser.get()[http::field::content_type] == "application/octet-stream";
@@ -195,6 +197,7 @@ struct NodeClient::Impl {
       }
       auto [rec, rn] = co_await http::async_read(stream, c.buffer, parser, kTuple);
       if (rec == http::error::need_buffer) rec = {};
+      if (rec == beast::error::timeout) co_return Status(Code::kRequestTimeout, rec.message());
       if (rec) co_return Status(Code::kAborted, rec.message());
       if (raw) {
         filled = into->size() - parser.get().body().size;
@@ -235,7 +238,9 @@ struct NodeClient::Impl {
       // A pooled connection the node had closed: once more on a new one.
       // (The node never saw the request, or saw it and its answer was lost;
       // Drive calls are safe to repeat: records are keyed by unique ids.)
-      if (!reused) {
+      // A timeout is not that: the node is hung or too slow, and one
+      // timeout is all a call may cost.
+      if (!reused || r.status().code() == Code::kRequestTimeout) {
         Failed();
         co_return Unavailable(options.node, std::string(r.status().message()));
       }
@@ -263,7 +268,8 @@ Result<std::shared_ptr<NodeClient>> NodeClient::Create(NodeClientOptions options
     return Status(Code::kInvalidArgument, "node address must be host:port");
   }
   impl->host = options.address.substr(0, colon);
-  if (impl->host.size() > 2 && impl->host.front() == '[') impl->host = impl->host.substr(1, impl->host.size() - 2);
+  if (impl->host.size() > 2 && impl->host.front() == '[')
+    impl->host = impl->host.substr(1, impl->host.size() - 2);
   impl->port = options.address.substr(colon + 1);
   if (options.cluster_secret.size() < 16) {
     return Status(Code::kInvalidArgument, "the cluster secret must be at least 16 characters");
@@ -330,10 +336,10 @@ Task<Result<Json>> NodeClient::Ping() {
   co_return node::ReadAnswer(doc);
 }
 
-Task<Result<size_t>> NodeClient::ReadShard(std::string drive, std::string data_id,
-                                           uint64_t offset, MutableByteSpan out) {
-  std::string target = "/internal/v1/shard?" + Param("drive", drive) + "&" +
-                       Param("id", data_id) + "&offset=" + std::to_string(offset) +
+Task<Result<size_t>> NodeClient::ReadShard(std::string drive, std::string data_id, uint64_t offset,
+                                           MutableByteSpan out) {
+  std::string target = "/internal/v1/shard?" + Param("drive", drive) + "&" + Param("id", data_id) +
+                       "&offset=" + std::to_string(offset) +
                        "&length=" + std::to_string(out.size());
   auto req = impl_->Request(http::verb::get, std::move(target), "");
   size_t got = 0;
@@ -353,7 +359,9 @@ namespace {
 class RemoteShardWriter final : public server::ShardWriter {
  public:
   RemoteShardWriter(NodeClient::Impl& impl, std::unique_ptr<Conn> conn, std::string signature)
-      : impl_(impl), conn_(std::move(conn)), signature_(std::move(signature)),
+      : impl_(impl),
+        conn_(std::move(conn)),
+        signature_(std::move(signature)),
         sha_(HashAlgorithm::kSha256) {}
 
   Task<Status> Append(ByteSpan data) override {
@@ -361,7 +369,8 @@ class RemoteShardWriter final : public server::ShardWriter {
     uint8_t len[4] = {uint8_t(data.size() >> 24), uint8_t(data.size() >> 16),
                       uint8_t(data.size() >> 8), uint8_t(data.size())};
     sha_.Update(data);
-    std::array<asio::const_buffer, 2> parts{asio::buffer(len), asio::buffer(data.data(), data.size())};
+    std::array<asio::const_buffer, 2> parts{asio::buffer(len),
+                                            asio::buffer(data.data(), data.size())};
     co_return co_await Write(http::make_chunk(parts));
   }
 
@@ -423,8 +432,9 @@ class RemoteShardWriter final : public server::ShardWriter {
 }  // namespace
 
 Task<Result<std::unique_ptr<server::ShardWriter>>> NodeClient::WriteShard(std::string drive,
-                                                                         std::string data_id) {
-  if (!impl_->available()) co_return Unavailable(impl_->options.node, "backing off after a failure");
+                                                                          std::string data_id) {
+  if (!impl_->available())
+    co_return Unavailable(impl_->options.node, "backing off after a failure");
   bool reused = false;
   auto conn = co_await impl_->Acquire(&reused);
   if (!conn.ok()) {

@@ -2,6 +2,7 @@
 // arithmetic, the stripe writer and the record commit. Not a public header.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <map>
@@ -121,9 +122,9 @@ struct ObjectLayer::Impl {
   // Per drive position: the drive's copy of one version; nullopt when the
   // drive did not answer, an empty record id when it does not hold it.
   Task<std::vector<std::optional<meta::VersionRecord>>> ReadVersion(const Placement& place,
-                                                                     const std::string& bucket,
-                                                                     const std::string& key,
-                                                                     const std::string& id);
+                                                                    const std::string& bucket,
+                                                                    const std::string& key,
+                                                                    const std::string& id);
 
   // HeadObject on any placement (the home set, or a pool's internal bucket).
   Task<Result<meta::VersionRecord>> Head(const Placement& place, const std::string& bucket,
@@ -180,6 +181,36 @@ struct ObjectLayer::Impl {
   // an internal object of another pool the version that owns it.
   void QueueHealOf(const std::string& bucket, const std::string& key);
 };
+
+// Listings read L drives per set. When one fails midway (a node dies or
+// hangs), another online drive of its set that was not listed yet takes its
+// place, resuming after the stream's last fetched entry: a stream is only
+// refilled once its buffered entries are consumed, so nothing is skipped or
+// repeated. `tried` holds every drive listed so far. Returns false when a
+// failed stream's set has no such drive left. Streams have `drive`, `set`
+// and `failed`.
+template <typename Stream>
+bool ReplaceFailedListDrives(std::vector<Stream>& streams, std::vector<const server::Drive*>& tried,
+                             bool* replaced) {
+  *replaced = false;
+  for (auto& s : streams) {
+    if (!s.failed) continue;
+    server::Drive* spare = nullptr;
+    for (const auto& d : s.set->drives) {
+      if (!d || !d->online() || std::find(tried.begin(), tried.end(), d.get()) != tried.end()) {
+        continue;
+      }
+      spare = d.get();
+      break;
+    }
+    if (!spare) return false;
+    tried.push_back(spare);
+    s.drive = spare;
+    s.failed = false;
+    *replaced = true;
+  }
+  return true;
+}
 
 // Makes the "pool:NAME" stores of every pool but the first (at Create).
 void BuildPoolStores(ObjectLayer::Impl& impl);

@@ -52,6 +52,7 @@ Task<Result<ListResult>> ObjectLayer::ListObjects(ListArgs args) {
   ListResult result;
   if (args.max_keys == 0) co_return result;
   std::vector<DriveStream> streams;
+  std::vector<const server::Drive*> tried;
   for (const auto& pool : impl_->options.pools) {
     for (const auto& set : pool.sets) {
       const int want = std::max(set.k, set.m + 1);
@@ -60,6 +61,7 @@ Task<Result<ListResult>> ObjectLayer::ListObjects(ListArgs args) {
         if (picked == want) break;
         if (!d || !d->online()) continue;
         streams.push_back(DriveStream{d.get(), &set, {}, 0, true, args.start_after, false});
+        tried.push_back(d.get());
         ++picked;
       }
       // Fewer than k online: nothing in this set is readable, and listing it
@@ -70,30 +72,33 @@ Task<Result<ListResult>> ObjectLayer::ListObjects(ListArgs args) {
   const size_t page = std::min<size_t>(args.max_keys + 1, 1001);
 
   auto refill = [&]() -> Task<Status> {
-    co_await ParallelEach(streams.size(), [&](size_t i) -> Task<void> {
-      DriveStream& s = streams[i];
-      if (s.HasFront() || !s.more || s.failed) co_return;
-      server::ListRequest req;
-      req.bucket = args.bucket;
-      req.prefix = args.prefix;
-      req.delimiter = args.delimiter;
-      req.start_after = s.last;
-      req.max_entries = page;
-      auto r = co_await s.drive->ListLatest(std::move(req));
-      if (!r.ok()) {
-        s.failed = true;
-        co_return;
+    for (;;) {
+      co_await ParallelEach(streams.size(), [&](size_t i) -> Task<void> {
+        DriveStream& s = streams[i];
+        if (s.HasFront() || !s.more || s.failed) co_return;
+        server::ListRequest req;
+        req.bucket = args.bucket;
+        req.prefix = args.prefix;
+        req.delimiter = args.delimiter;
+        req.start_after = s.last;
+        req.max_entries = page;
+        auto r = co_await s.drive->ListLatest(std::move(req));
+        if (!r.ok()) {
+          s.failed = true;
+          co_return;
+        }
+        s.entries = std::move(r->entries);
+        s.pos = 0;
+        s.more = r->truncated;
+        if (!s.entries.empty()) s.last = s.entries.back().key;
+        if (s.entries.empty()) s.more = false;
+      });
+      bool replaced = false;
+      if (!ReplaceFailedListDrives(streams, tried, &replaced)) {
+        co_return Status(Code::kUnavailable, "a drive failed during the listing");
       }
-      s.entries = std::move(r->entries);
-      s.pos = 0;
-      s.more = r->truncated;
-      if (!s.entries.empty()) s.last = s.entries.back().key;
-      if (s.entries.empty()) s.more = false;
-    });
-    for (const auto& s : streams) {
-      if (s.failed) co_return Status(Code::kUnavailable, "a drive failed during the listing");
+      if (!replaced) co_return Status();
     }
-    co_return Status();
   };
 
   size_t emitted = 0;

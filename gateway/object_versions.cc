@@ -119,8 +119,8 @@ Task<Result<DeleteResult>> ObjectLayer::DeleteObject(std::string bucket, std::st
   if (ref.latest() && !versioning.empty()) {
     // Versioned: the DELETE is a new version, a marker.
     STRATA_CO_ASSIGN_OR_RETURN(
-        auto marker, co_await impl_->PutDeleteMarker(place, bucket, key,
-                                                     versioning == kVersioningSuspended));
+        auto marker,
+        co_await impl_->PutDeleteMarker(place, bucket, key, versioning == kVersioningSuspended));
     result.delete_marker = true;
     result.version_id = S3VersionId(marker);
     co_return result;
@@ -238,8 +238,13 @@ Task<Result<meta::VersionRecord>> ObjectLayer::SetObjectRetention(std::string bu
   if (record.delete_marker) {
     co_return Status(ref.latest() ? Code::kNoSuchKey : Code::kMethodNotAllowed);
   }
-  DriveTxn::SetRetention op{bucket,        key, record.version_id, std::move(mode), until,
-                            bypass_governance, impl_->options.clock->Now()};
+  DriveTxn::SetRetention op{bucket,
+                            key,
+                            record.version_id,
+                            std::move(mode),
+                            until,
+                            bypass_governance,
+                            impl_->options.clock->Now()};
   STRATA_CO_TRY(co_await UpdateInPlace(*impl_, impl_->Place(bucket, key),
                                        [&op](DriveTxn& txn) { txn.set_retentions.push_back(op); }));
   record.retention_mode = op.mode;
@@ -256,9 +261,9 @@ Task<Result<meta::VersionRecord>> ObjectLayer::SetObjectLegalHold(std::string bu
     co_return Status(ref.latest() ? Code::kNoSuchKey : Code::kMethodNotAllowed);
   }
   DriveTxn::SetLegalHold op{bucket, key, record.version_id, on, impl_->options.clock->Now()};
-  STRATA_CO_TRY(co_await UpdateInPlace(
-      *impl_, impl_->Place(bucket, key),
-      [&op](DriveTxn& txn) { txn.set_legal_holds.push_back(op); }));
+  STRATA_CO_TRY(co_await UpdateInPlace(*impl_, impl_->Place(bucket, key), [&op](DriveTxn& txn) {
+    txn.set_legal_holds.push_back(op);
+  }));
   record.legal_hold = on;
   record.updated = op.updated;
   co_return record;
@@ -288,8 +293,7 @@ bool Before(const server::ListEntry& a, const server::ListEntry& b) {
 }
 
 bool Same(const server::ListEntry& a, const server::ListEntry& b) {
-  return a.key == b.key && a.is_prefix == b.is_prefix &&
-         a.record.version_id == b.record.version_id;
+  return a.key == b.key && a.is_prefix == b.is_prefix && a.record.version_id == b.record.version_id;
 }
 
 // A key's versions as all drives of its set see them.
@@ -321,6 +325,7 @@ Task<Result<ListVersionsResult>> ObjectLayer::ListObjectVersions(ListVersionsArg
   const bool resumed_in_key = !start_version.empty();
 
   std::vector<VersionStream> streams;
+  std::vector<const server::Drive*> tried;
   for (const auto& pool : impl_->options.pools) {
     for (const auto& set : pool.sets) {
       const int want = std::max(set.k, set.m + 1);
@@ -334,6 +339,7 @@ Task<Result<ListVersionsResult>> ObjectLayer::ListObjectVersions(ListVersionsArg
         s.last_key = args.key_marker;
         s.last_version = start_version;
         streams.push_back(std::move(s));
+        tried.push_back(d.get());
         ++picked;
       }
       if (picked < set.k) co_return Status(Code::kUnavailable, "read quorum not available");
@@ -342,33 +348,36 @@ Task<Result<ListVersionsResult>> ObjectLayer::ListObjectVersions(ListVersionsArg
   const size_t page = std::min<size_t>(args.max_keys + 1, 1001);
 
   auto refill = [&]() -> Task<Status> {
-    co_await ParallelEach(streams.size(), [&](size_t i) -> Task<void> {
-      VersionStream& s = streams[i];
-      if (s.HasFront() || !s.more || s.failed) co_return;
-      server::ListRequest req;
-      req.bucket = args.bucket;
-      req.prefix = args.prefix;
-      req.delimiter = args.delimiter;
-      req.start_after = s.last_key;
-      req.start_version = s.last_version;
-      req.max_entries = page;
-      auto r = co_await s.drive->ListVersions(std::move(req));
-      if (!r.ok()) {
-        s.failed = true;
-        co_return;
+    for (;;) {
+      co_await ParallelEach(streams.size(), [&](size_t i) -> Task<void> {
+        VersionStream& s = streams[i];
+        if (s.HasFront() || !s.more || s.failed) co_return;
+        server::ListRequest req;
+        req.bucket = args.bucket;
+        req.prefix = args.prefix;
+        req.delimiter = args.delimiter;
+        req.start_after = s.last_key;
+        req.start_version = s.last_version;
+        req.max_entries = page;
+        auto r = co_await s.drive->ListVersions(std::move(req));
+        if (!r.ok()) {
+          s.failed = true;
+          co_return;
+        }
+        s.entries = std::move(r->entries);
+        s.pos = 0;
+        s.more = r->truncated && !s.entries.empty();
+        if (!s.entries.empty()) {
+          s.last_key = s.entries.back().key;
+          s.last_version = s.entries.back().is_prefix ? "" : s.entries.back().record.version_id;
+        }
+      });
+      bool replaced = false;
+      if (!ReplaceFailedListDrives(streams, tried, &replaced)) {
+        co_return Status(Code::kUnavailable, "a drive failed during the listing");
       }
-      s.entries = std::move(r->entries);
-      s.pos = 0;
-      s.more = r->truncated && !s.entries.empty();
-      if (!s.entries.empty()) {
-        s.last_key = s.entries.back().key;
-        s.last_version = s.entries.back().is_prefix ? "" : s.entries.back().record.version_id;
-      }
-    });
-    for (const auto& s : streams) {
-      if (s.failed) co_return Status(Code::kUnavailable, "a drive failed during the listing");
+      if (!replaced) co_return Status();
     }
-    co_return Status();
   };
 
   ResolvedKey resolved;

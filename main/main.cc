@@ -1,9 +1,11 @@
 // The `strata` binary: one command per role (docs/ARCHITECTURE.md).
 #include <malloc.h>
 
+#include <cstdlib>
 #include <iostream>
 #include <string>
 
+#include "common/log.h"
 #include "main/commands.h"
 
 int main(int argc, char** argv) {
@@ -12,6 +14,10 @@ int main(int argc, char** argv) {
   // 4 KiB, then munmap, on every stripe. Keep them in the heap for reuse.
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  // Every role: STRATA_LOG_LEVEL=debug adds the debug lines.
+  if (const char* level = std::getenv("STRATA_LOG_LEVEL"); level && std::string(level) == "debug") {
+    strata::log::SetMinLevel(strata::log::Level::kDebug);
+  }
   std::string command = argc >= 2 ? argv[1] : "";
   if (command == "server" || command == "gateway") return strata::ServerMain(argc, argv);
   if (command == "node") return strata::NodeMain(argc, argv);

@@ -488,9 +488,6 @@ int RunServer(const ServerFlags& flags) {
 int ServerMain(int argc, char** argv) {
   ServerFlags flags;
   flags.gateway = std::string_view(argv[1]) == "gateway";
-  if (const char* level = std::getenv("STRATA_LOG_LEVEL"); level && std::string(level) == "debug") {
-    log::SetMinLevel(log::Level::kDebug);
-  }
   for (int i = 2; i < argc; ++i) {
     std::string arg = argv[i];
     auto value = [&](std::string& out) {

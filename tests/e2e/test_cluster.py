@@ -10,8 +10,7 @@ nodes running (finally blocks) and starts by waiting until both gateways see all
 Synchronisation is by deadlines (poll until a condition holds), never by fixed sleeps.
 Measured latencies (e.g. how fast a 503 comes with three nodes down) are printed at the end.
 Run: python3 -m unittest -v test_cluster.py (STRATA_BIN=...); STRATA_KEEP_TMP=1 keeps the
-cluster dir (logs) of a failed run. STRATA_KNOWN_BUGS=1 also runs the tests of known, open bugs
-(they fail until fixed; each says what it shows).
+cluster dir (logs) of a failed run.
 """
 
 import json
@@ -40,7 +39,6 @@ QUORUM_LOSS_LIMIT = 5.0    # a request with three nodes down answers 503 within 
 # path; the bound below allows for the retry on a fresh connection that a reused one gets.
 HUNG_REQUEST_LIMIT = 25.0
 UNAVAILABLE_CODES = ('ServiceUnavailable', 'SlowDown', '503')
-KNOWN_BUGS = os.environ.get('STRATA_KNOWN_BUGS') == '1'
 
 TIMINGS = {}  # name -> list of seconds, printed by tearDownClass
 
@@ -575,18 +573,12 @@ class ClusterTest(unittest.TestCase):
             for client in self.g:
                 self.assertReads(client, bucket, key, data, 'written while a node hung')
 
-    @unittest.skipUnless(KNOWN_BUGS, 'known bug (STRATA_KNOWN_BUGS=1 runs it): with a hung node '
-                         'a LIST answers 503, and a request costs two call timeouts')
     def test_hung_node_list_succeeds_within_one_call_timeout(self):
-        """With one of six nodes SIGSTOPped (five healthy: read and write quorum), the first
-        LIST through a gateway that has pooled connections to it answered 503
-        ServiceUnavailable ("a drive failed during the listing") after 20.0 s, and the other
-        gateway's LIST succeeded but also took 20 s. Two faults: the listing gives up when one
-        drive fails instead of going on with the others; and NodeClient::Impl::Call treats the
-        10 s timeout on a reused connection like a stale connection and repeats the request on
-        a new one (which the stopped node's kernel still accepts), another 10 s, ignoring the
-        back-off the pinger has meanwhile started. docs/ARCHITECTURE.md promises "a dead or
-        hung node costs one timeout"."""
+        """With one of six nodes SIGSTOPped (five healthy: read and write quorum), a LIST
+        through a gateway with pooled connections to it costs at most one call timeout and
+        succeeds: the listing replaces the failed drive with another of its set, and a
+        timed-out call is not repeated on a new connection (a stopped node's kernel still
+        accepts one). Once the node is backing off, GETs do not wait for it at all."""
         bucket = self.new_bucket(0, 'hunglist')
         for n in range(4):
             self.g[n % 2].put_object(Bucket=bucket, Key=f'k{n}', Body=h.random_bytes(200 * KiB))
@@ -818,8 +810,6 @@ class ClusterTest(unittest.TestCase):
 
     # -- process lifecycle -------------------------------------------------------------------------
 
-    @unittest.skipUnless(KNOWN_BUGS, 'known bug (STRATA_KNOWN_BUGS=1 runs it): a gateway may hang '
-                         'on SIGTERM after "stopped"')
     def test_gateway_exits_promptly_on_sigterm(self):
         """A third gateway over the same nodes serves a few requests (so its NodeClients pool
         connections), then gets SIGTERM: it must exit 0 within 10 s. Today it often logs

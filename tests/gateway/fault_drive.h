@@ -16,6 +16,9 @@
 //   fail_reads       ReadShard and GetInline return kIoError.
 //   corrupt_reads    ReadShard and GetInline flip one byte of what the
 //                    wrapped drive returned, so only the CRC32C can tell.
+//   fail_lists       ListLatest and ListVersions return kUnavailable while
+//                    the drive still looks online (a node that hangs or dies
+//                    between the listing's choice of drives and its call).
 //
 // BeforeApply(hook) runs `hook` (a coroutine) before every Apply is
 // forwarded: a test makes something happen elsewhere at that exact moment
@@ -47,10 +50,11 @@ struct DriveFaults {
   std::atomic<bool> fail_commit{false};
   std::atomic<bool> fail_reads{false};
   std::atomic<bool> corrupt_reads{false};
+  std::atomic<bool> fail_lists{false};
 
   void Clear() {
     for (auto* knob : {&offline, &fail_apply, &apply_then_fail, &fail_create_shard, &fail_append,
-                       &fail_commit, &fail_reads, &corrupt_reads}) {
+                       &fail_commit, &fail_reads, &corrupt_reads, &fail_lists}) {
       knob->store(false);
     }
   }
@@ -142,11 +146,11 @@ class FaultDrive final : public server::Drive {
     co_return shard;
   }
   Task<Result<server::ListPage>> ListLatest(server::ListRequest request) override {
-    if (faults_->offline) co_return Offline();
+    if (faults_->offline || faults_->fail_lists) co_return Offline();
     co_return co_await inner_->ListLatest(std::move(request));
   }
   Task<Result<server::ListPage>> ListVersions(server::ListRequest request) override {
-    if (faults_->offline) co_return Offline();
+    if (faults_->offline || faults_->fail_lists) co_return Offline();
     co_return co_await inner_->ListVersions(std::move(request));
   }
   Task<Result<meta::UploadRecord>> GetUpload(std::string bucket, std::string key,

@@ -836,6 +836,33 @@ TEST_CASE("listing: prefixes, delimiters and paging", "[object_layer]") {
   }
 }
 
+TEST_CASE("a drive failing its list calls is replaced by another of its set",
+          "[object_layer]") {
+  TestCluster c;
+  std::vector<std::string> keys;
+  for (int i = 0; i < 30; ++i) {
+    keys.push_back("key" + std::to_string(1000 + i));
+    REQUIRE(c.Put(keys.back(), "body " + keys.back()).ok());
+  }
+  ListVersionsArgs versions;
+  versions.bucket = std::string(kBucket);
+  // L = max(k, m + 1) = 4 of 6 drives are listed: drives 0..3 first.
+  for (int failing : {1, 2}) {
+    CAPTURE(failing);
+    for (int d = 0; d < failing; ++d) c.drive(d).faults().fail_lists = true;
+    CHECK(ListAll(c, ListArgs{}).objects == keys);
+    CHECK(ListPaged(c, ListArgs{}, 7).objects == keys);
+    auto listed = c.Run(c.layer().ListObjectVersions(versions));
+    REQUIRE(listed.ok());
+    CHECK(listed->versions.size() == keys.size());
+    c.ClearFaults();
+  }
+  // Three failing: one spare short of L in the set.
+  for (int d = 0; d < 3; ++d) c.drive(d).faults().fail_lists = true;
+  CHECK(c.List(ListArgs{}).status().code() == Code::kUnavailable);
+  CHECK(c.Run(c.layer().ListObjectVersions(versions)).status().code() == Code::kUnavailable);
+}
+
 TEST_CASE("a key one drive missed is listed once with the right record", "[object_layer]") {
   TestCluster c;
   std::map<std::string, std::string> versions;

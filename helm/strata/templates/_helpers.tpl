@@ -117,6 +117,14 @@ loop and proves that `strata` accepts what it produces: change both together.
 {{- $root := index . 0 -}}
 {{- $port := index . 1 -}}
 {{- $scheme := index . 2 -}}
+startupProbe:
+  httpGet:
+    path: /health/live
+    port: {{ $port }}
+    scheme: {{ $scheme }}
+  periodSeconds: {{ $root.Values.probes.startupPeriodSeconds }}
+  timeoutSeconds: {{ $root.Values.probes.timeoutSeconds }}
+  failureThreshold: {{ $root.Values.probes.startupFailureThreshold }}
 livenessProbe:
   httpGet:
     path: /health/live
