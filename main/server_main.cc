@@ -158,13 +158,13 @@ boost::asio::awaitable<void> RefreshConfig(gw::UserStore& users, gw::TierRegistr
   }
 }
 
-// A positive whole number from the environment, or `fallback`.
 std::string HostName() {
   char name[256] = {};
   if (gethostname(name, sizeof(name) - 1) != 0) return "unknown";
   return name;
 }
 
+// A positive whole number from the environment, or `fallback`.
 long EnvSeconds(const char* name, long fallback) {
   const char* v = std::getenv(name);
   if (!v || !*v) return fallback;
@@ -454,15 +454,21 @@ int RunServer(const ServerFlags& flags) {
   // RemoveBelowQuorum), the config refresh, the lifecycle scanner and the
   // healer.
   std::atomic<bool> stop_background{false};
+  // The sweep takes what was left below quorum before this process started.
+  // Among gateways, another one may be committing a version stamped a moment
+  // ago (by a clock up to the internal API's 60 s window off): those are
+  // not debris, so a gateway only sweeps what is older by a wide margin.
+  const SysTime sweep_before =
+      Clock::Real().Now() - (flags.gateway ? std::chrono::minutes(5) : std::chrono::minutes(0));
   std::thread background([layer = objects->get(), user_store = users->get(),
                           tier_registry = tiers->get(), &scanner, &healer, &stop_background,
-                          &cluster, gateway = flags.gateway, started = Clock::Real().Now()] {
+                          &cluster, gateway = flags.gateway, sweep_before] {
     boost::asio::io_context io;
     if (gateway) {
       boost::asio::co_spawn(io, WatchNodes(cluster, stop_background, std::chrono::seconds(1)),
                             boost::asio::detached);
     }
-    boost::asio::co_spawn(io, SweepBelowQuorum(*layer, started, stop_background),
+    boost::asio::co_spawn(io, SweepBelowQuorum(*layer, sweep_before, stop_background),
                           boost::asio::detached);
     boost::asio::co_spawn(io, RefreshConfig(*user_store, *tier_registry, stop_background),
                           boost::asio::detached);
