@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/log.h"
+#include "gateway/cluster_lease.h"
 #include "server/parallel.h"
 
 namespace strata::gw {
@@ -122,8 +123,28 @@ struct Healer::Impl {
   std::atomic<int64_t> last_pass_us{0}, last_bitrot_us{0};
   std::atomic<uint64_t> passes{0}, bitrot_scans{0};
 
+  std::unique_ptr<ClusterLease> lease;  // null: this process heals alone
+
   explicit Impl(HealerOptions o) : options(std::move(o)), probe(options.registry, options.objects) {
     if (!options.sleep) options.sleep = TimerSleep;
+    if (!options.lease_holder.empty()) {
+      lease = std::make_unique<ClusterLease>(options.objects, options.clock, "healer",
+                                             options.lease_holder);
+    }
+  }
+
+  // Whether this process may run a pass or a bitrot scan now.
+  Task<bool> MayScan() {
+    if (!lease) co_return true;
+    co_return co_await lease->Acquire();
+  }
+
+  // Between keys of a pass or scan: false when it must stop (stopping, or
+  // the lease went to another gateway).
+  Task<bool> KeepGoing(const std::atomic<bool>& stop) {
+    if (stop) co_return false;
+    if (!lease) co_return true;
+    co_return co_await lease->KeepAlive();
   }
 
   // `deep`: the work was a bitrot scan, whose reads count as scanned.
@@ -196,10 +217,12 @@ struct Healer::Impl {
     }
     Pacer pacer(options.objects_per_second, options.clock, &options.sleep);
     HealScanArgs args;
-    args.stop = &stop;
-    // Between keys: the pace, and the heal-on-read queue (a pass may take
-    // hours; a degraded read should not wait for it).
-    args.pace = [this, &pacer, &stop](uint64_t keys, uint64_t) -> Task<void> {
+    std::atomic<bool> halt{stop.load()};
+    args.stop = &halt;
+    // Between keys: the pace, the lease, and the heal-on-read queue (a pass
+    // may take hours; a degraded read should not wait for it).
+    args.pace = [this, &pacer, &stop, &halt](uint64_t keys, uint64_t) -> Task<void> {
+      if (!co_await KeepGoing(stop)) halt = true;
       if (keys == 0) co_return;
       co_await pacer.Take(static_cast<double>(keys));
       if (options.objects->heal_queue_length() > 0) co_await DrainQueue(stop);
@@ -211,7 +234,7 @@ struct Healer::Impl {
     }
     report += *walked;
     Record(report, false);
-    if (!stop) PassDone();
+    if (!halt) PassDone();
     co_return report;
   }
 
@@ -219,14 +242,16 @@ struct Healer::Impl {
     Pacer pacer(options.bitrot_bytes_per_second, options.clock, &options.sleep);
     HealScanArgs args;
     args.deep = true;
-    args.stop = &stop;
-    args.pace = [&pacer](uint64_t, uint64_t bytes) -> Task<void> {
+    std::atomic<bool> halt{stop.load()};
+    args.stop = &halt;
+    args.pace = [this, &pacer, &stop, &halt](uint64_t, uint64_t bytes) -> Task<void> {
+      if (!co_await KeepGoing(stop)) halt = true;
       co_await pacer.Take(static_cast<double>(bytes));
     };
     auto r = co_await options.objects->HealScan(std::move(args));
     if (!r.ok()) co_return r.status();
     Record(*r, /*deep=*/true);
-    if (!stop) {
+    if (!halt) {
       last_bitrot_us = ToMicros(options.clock->Now());
       ++bitrot_scans;
     }
@@ -248,7 +273,9 @@ struct Healer::Impl {
         // From the start: a pass longer than the interval is followed by the
         // next at once, not by a second interval.
         next_pass = options.clock->Now() + options.interval;
-        auto r = co_await Pass(stop);
+        Result<HealReport> r = HealReport{};  // another gateway's turn unless we hold the lease
+        const bool mine = co_await MayScan();
+        if (mine) r = co_await Pass(stop);
         if (!r.ok()) {
           log::Warn("heal pass failed", {{"error", r.status().ToString()}});
         } else if (r->records_written + r->shards_rebuilt + r->failures > 0) {
@@ -268,6 +295,10 @@ struct Healer::Impl {
   Task<void> BitrotLoop(const std::atomic<bool>& stop) {
     if (options.bitrot_bytes_per_second <= 0) co_return;
     while (!stop) {
+      if (!co_await MayScan()) {  // another gateway scans; look again later
+        co_await Wait(std::chrono::seconds(30), stop);
+        continue;
+      }
       auto r = co_await BitrotScan(stop);
       if (!r.ok()) {
         log::Warn("bitrot scan failed", {{"error", r.status().ToString()}});
@@ -296,6 +327,7 @@ Task<void> Healer::Run(const std::atomic<bool>& stop) {
       co_await impl.BitrotLoop(stop);
     }
   });
+  if (impl.lease) co_await impl.lease->Release();
 }
 
 Task<Result<HealReport>> Healer::HealNow(std::optional<std::string> bucket, bool deep) {

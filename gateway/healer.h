@@ -12,6 +12,10 @@
 // HealNow() is the admin command: the same work for everything (or one
 // bucket), at once and unpaced.
 //
+// With `lease_holder` set (gateways), passes and bitrot scans run on one
+// gateway of the cluster at a time, the holder of the "healer" ClusterLease;
+// every gateway still heals what its own degraded reads queue.
+//
 // Time goes through `clock` and waiting through `sleep`, so tests drive the
 // healer with a FakeClock and a sleep that advances it: no real waiting.
 //
@@ -47,6 +51,7 @@ struct HealerOptions {
   std::chrono::milliseconds poll{1000};        // queue and drive state checks
   size_t queue_batch = 100;                    // queued keys healed per poll
   metrics::Registry* registry = nullptr;       // optional; must outlive the healer
+  std::string lease_holder;                    // empty: no lease (one process owns the drives)
   SleepFn sleep;  // default: an asio steady_timer on the caller's executor
 };
 

@@ -164,6 +164,13 @@ std::string HostName() {
   return name;
 }
 
+// A gateway's name for cluster leases: stable across its restarts, distinct
+// from other gateways (pods have their own host names; gateways on one host
+// have their own addresses).
+std::string GatewayIdentity(const ServerFlags& flags) {
+  return "gateway@" + HostName() + "/" + flags.address;
+}
+
 // A positive whole number from the environment, or `fallback`.
 long EnvSeconds(const char* name, long fallback) {
   const char* v = std::getenv(name);
@@ -380,6 +387,9 @@ int RunServer(const ServerFlags& flags) {
     heal.bitrot_bytes_per_second =
         static_cast<double>(EnvSeconds("STRATA_BITROT_BYTES_PER_SECOND", 16 << 20));
   }
+  // Gateways take turns for passes and bitrot scans (one at a time in the
+  // cluster); an embedded server owns its drives and heals alone.
+  if (flags.gateway) heal.lease_holder = GatewayIdentity(flags);
   gw::Healer healer(std::move(heal));
 
   const bool tls = !flags.tls_cert.empty();
@@ -444,9 +454,8 @@ int RunServer(const ServerFlags& flags) {
     }
     return out;
   };
-  // One embedded server owns its drives; gateways are told apart by host
-  // name and address (pods have their own host names).
-  scan.lease_holder = flags.gateway ? "gateway@" + HostName() + "/" + flags.address : "server";
+  // One embedded server owns its drives; gateways are told apart.
+  scan.lease_holder = flags.gateway ? GatewayIdentity(flags) : "server";
   lifecycle::Scanner scanner(std::move(scan));
 
   // Background work on its own thread: the below-quorum sweep (commits a

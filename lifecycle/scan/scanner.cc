@@ -8,6 +8,7 @@
 #include "common/crypto.h"
 #include "common/encoding.h"
 #include "common/log.h"
+#include "gateway/cluster_lease.h"
 #include "lifecycle/rules.h"
 #include "metadata/records.h"
 
@@ -20,9 +21,7 @@ using gw::VersionRef;
 
 constexpr std::string_view kCursorKind = "scanner";
 constexpr std::string_view kCursorName = "lifecycle";
-constexpr std::string_view kLeaseName = "lifecycle-lease";
 // How long a scanner's claim lasts without renewal; renewed at every page.
-constexpr std::chrono::seconds kLeaseTerm{60};
 
 // (GCC 12 destroys some non-trivial temporaries of a co_await expression
 // twice: arguments to awaited calls are named variables here.)
@@ -138,7 +137,7 @@ struct Scanner::Impl {
 
   Task<void> SaveCursor(const Cursor& c) {
     // Each page renews the claim: a long scan keeps the lease.
-    const bool renewed = co_await RenewLease();
+    const bool renewed = co_await lease.KeepAlive();
     (void)renewed;  // best effort, like the cursor itself
     nlohmann::json j = {{"bucket", c.bucket}, {"key", c.key}};
     meta::ConfigRecord record{std::string(kCursorKind), std::string(kCursorName), j.dump(),
@@ -149,55 +148,9 @@ struct Scanner::Impl {
 
   // ---- the lease: one scanner at a time in a cluster of gateways -------------------
 
-  // Which gateway holds the lease: stable per gateway when configured.
-  const std::string holder =
-      options.lease_holder.empty() ? HexEncode(RandomBytes(8)) : options.lease_holder;
-  bool holding = false;
-
-  // True when this scanner holds the lease now (taking it when it is free or
-  // expired). Claims are config records: the later write wins everywhere, so
-  // two gateways claiming at once both read back the same winner.
-  Task<bool> AcquireLease() {
-    std::string kind(kCursorKind);
-    const SysTime now = options.clock->Now();
-    auto records = co_await options.objects->ListConfig(kind);
-    if (!records.ok()) co_return false;
-    for (const auto& r : *records) {
-      if (r.name != kLeaseName) continue;
-      auto j = nlohmann::json::parse(r.value, nullptr, false);
-      if (j.is_object() && j.value("holder", "") != holder &&
-          FromMicros(j.value("until", int64_t{0})) > now) {
-        co_return false;  // another gateway scans
-      }
-    }
-    if (!co_await RenewLease()) co_return false;
-    auto check = co_await options.objects->ListConfig(kind);
-    if (!check.ok()) co_return false;
-    for (const auto& r : *check) {
-      if (r.name != kLeaseName) continue;
-      auto j = nlohmann::json::parse(r.value, nullptr, false);
-      holding = j.is_object() && j.value("holder", "") == holder;
-      co_return holding;
-    }
-    co_return false;
-  }
-
-  Task<bool> RenewLease() { co_return co_await WriteLease(options.clock->Now() + kLeaseTerm); }
-
-  // A stopping gateway hands the lease back (expired now), so another one,
-  // or this one restarted, scans without waiting out the term.
-  Task<void> ReleaseLease() {
-    if (!holding) co_return;
-    holding = false;
-    co_await WriteLease(SysTime{});  // best effort: else the term runs out
-  }
-
-  Task<bool> WriteLease(SysTime until) {
-    nlohmann::json j = {{"holder", holder}, {"until", ToMicros(until)}};
-    meta::ConfigRecord record{std::string(kCursorKind), std::string(kLeaseName), j.dump(),
-                              options.clock->Now(), false};
-    co_return (co_await options.objects->PutConfig(std::move(record))).ok();
-  }
+  gw::ClusterLease lease{options.objects, options.clock, "lifecycle-scanner",
+                         options.lease_holder.empty() ? HexEncode(RandomBytes(8))
+                                                      : options.lease_holder};
 
   // ---- pacing ----------------------------------------------------------------------
 
@@ -553,8 +506,8 @@ struct Scanner::Impl {
 Scanner::Scanner(ScannerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 Scanner::~Scanner() = default;
 
-Task<bool> Scanner::AcquireLease() { co_return co_await impl_->AcquireLease(); }
-Task<void> Scanner::ReleaseLease() { co_await impl_->ReleaseLease(); }
+Task<bool> Scanner::AcquireLease() { co_return co_await impl_->lease.Acquire(); }
+Task<void> Scanner::ReleaseLease() { co_await impl_->lease.Release(); }
 
 Task<Result<ScanReport>> Scanner::ScanOnce(const std::atomic<bool>& stop) {
   co_return co_await impl_->ScanOnce(stop);
@@ -564,7 +517,7 @@ Task<void> Scanner::Run(const std::atomic<bool>& stop) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
   while (!stop) {
     // With several gateways, one scans; the others wait for its lease to end.
-    if (!co_await impl_->AcquireLease()) {
+    if (!co_await impl_->lease.Acquire()) {
       timer.expires_after(std::chrono::seconds(std::min<int64_t>(impl_->options.interval.count(), 10)));
       co_await timer.async_wait(asio::use_awaitable);
       continue;
@@ -595,7 +548,7 @@ Task<void> Scanner::Run(const std::atomic<bool>& stop) {
       co_await timer.async_wait(asio::use_awaitable);
     }
   }
-  co_await impl_->ReleaseLease();
+  co_await impl_->lease.Release();
 }
 
 }  // namespace strata::lifecycle

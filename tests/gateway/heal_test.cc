@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
+#include "gateway/cluster_lease.h"
 #include "gateway/data_store.h"
 #include "gateway/healer.h"
 #include "tests/gateway/object_layer_test_util.h"
@@ -103,6 +104,13 @@ struct FakeTime {
 Task<bool> RunUntilStopped(Healer& healer, const std::atomic<bool>& stop) {
   co_await healer.Run(stop);
   co_return true;
+}
+
+// Claims the healer's lease for `holder` (another gateway holding it).
+Task<bool> ClusterLeaseOf(TestCluster& c, FakeTime& time, std::string holder) {
+  ClusterLease lease(&c.layer(), &time.clock, "healer", std::move(holder),
+                     std::chrono::hours(24));
+  co_return co_await lease.Acquire();
 }
 
 HealerOptions FakeOptions(TestCluster& c, FakeTime& time) {
@@ -616,6 +624,37 @@ TEST_CASE("without drives coming back the background pass waits for its interval
   CHECK(first_pass - start >= std::chrono::seconds(30));
   CHECK(first_pass - start <= std::chrono::seconds(32));
   CHECK(healer.status().last_pass >= first_pass);
+}
+
+TEST_CASE("with a lease, one of two gateways runs passes; the other still drains its queue",
+          "[heal]") {
+  TestCluster c;
+  c.SetOffline({2}, true);
+  const std::string data = RandomBytes(900 << 10, 14);
+  REQUIRE(c.Put("k", data).ok());
+  c.SetOffline({2}, false);
+  FakeTime time;
+  HealerOptions first = FakeOptions(c, time), second = FakeOptions(c, time);
+  first.lease_holder = "gateway@one";
+  second.lease_holder = "gateway@two";
+  first.interval = second.interval = std::chrono::seconds(30);
+  Healer one(first), two(second);
+  std::atomic<bool> stop{false};
+  time.on_sleep = [&] {
+    if (one.status().passes > 0 || time.sleeps > 1000) stop = true;
+  };
+  CHECK(c.Run(RunUntilStopped(one, stop)));
+  CHECK(one.status().passes == 1);
+  CHECK(c.Versions(2, "k").size() == 1);
+  // one stopped and released its lease: two may run now; while one held
+  // it (here: claimed again), two's pass is skipped.
+  REQUIRE(c.Run(ClusterLeaseOf(c, time, "gateway@one")));
+  std::atomic<bool> stop_two{false};
+  time.on_sleep = [&] {
+    if (time.sleeps > 2000) stop_two = true;
+  };
+  CHECK(c.Run(RunUntilStopped(two, stop_two)));
+  CHECK(two.status().passes == 0);
 }
 
 }  // namespace
