@@ -224,7 +224,8 @@ struct NodeClient::Impl {
         co_return conn.status();
       }
       Conn& c = **conn;
-      Result<std::pair<http::response_header<>, std::string>> r = Status();
+      Result<std::pair<http::response_header<>, std::string>> r =
+          Status(Code::kInternal, "no answer");
       if (c.tls) {
         r = co_await RoundTrip(*c.tls, c, req, into, into_len);
       } else {

@@ -88,10 +88,9 @@ Task<Status> NodeService::Serve(Exchange& exchange) {
   node::NodeHeaders headers{HeaderOf(req, "x-strata-date"), HeaderOf(req, "x-strata-nonce"),
                             HeaderOf(req, "x-strata-content-sha256"),
                             HeaderOf(req, "authorization")};
-  STRATA_CO_ASSIGN_OR_RETURN(
-      node::VerifiedRequest auth,
-      node::VerifyRequest(key_, req.method_string(), target, headers, guard_,
-                          options_.clock->Now()));
+  STRATA_CO_ASSIGN_OR_RETURN(node::VerifiedRequest auth,
+                             node::VerifyRequest(key_, req.method_string(), target, headers, guard_,
+                                                 options_.clock->Now()));
   size_t q = target.find('?');
   std::string_view path = target.substr(0, q);
   std::vector<QueryParam> query;
@@ -186,7 +185,7 @@ Task<Status> NodeService::Rpc(Exchange& exchange, server::Drive& drive,
   } else if (op == "get_versions" || op == "get_null_versions") {
     STRATA_CO_ASSIGN_OR_RETURN(std::string bucket, str("bucket"));
     STRATA_CO_ASSIGN_OR_RETURN(std::string key, str("key"));
-    Result<std::vector<meta::VersionRecord>> r = Status();
+    Result<std::vector<meta::VersionRecord>> r = Status(Code::kInternal, "no answer");
     if (op == "get_versions") {
       STRATA_CO_ASSIGN_OR_RETURN(uint64_t limit, node::U64(request, "limit"));
       r = co_await drive.GetVersions(bucket, key, static_cast<size_t>(limit));
@@ -212,7 +211,7 @@ Task<Status> NodeService::Rpc(Exchange& exchange, server::Drive& drive,
     if (!request.contains("request")) co_return Status(Code::kInvalidArgument, "no request");
     STRATA_CO_ASSIGN_OR_RETURN(server::ListRequest list,
                                node::DecodeListRequest(request["request"]));
-    Result<server::ListPage> r = Status();
+    Result<server::ListPage> r = Status(Code::kInternal, "no answer");
     if (op == "list_latest") {
       r = co_await drive.ListLatest(std::move(list));
     } else {
@@ -254,8 +253,8 @@ Task<Status> NodeService::Rpc(Exchange& exchange, server::Drive& drive,
   co_return co_await SendCbor(exchange, 200, answer);
 }
 
-Task<Status> NodeService::WriteShard(Exchange& exchange, server::Drive& drive,
-                                     std::string data_id, const node::VerifiedRequest& auth) {
+Task<Status> NodeService::WriteShard(Exchange& exchange, server::Drive& drive, std::string data_id,
+                                     const node::VerifiedRequest& auth) {
   STRATA_CO_ASSIGN_OR_RETURN(auto writer, co_await drive.CreateShard(data_id));
   Hasher sha(HashAlgorithm::kSha256);
   std::string frame;
@@ -287,7 +286,8 @@ Task<Status> NodeService::WriteShard(Exchange& exchange, server::Drive& drive,
   std::string expected = node::BodySignature(key_, auth.signature, digest_hex);
   if (!ConstantTimeEquals(tail.substr(0, 32), digest) ||
       !ConstantTimeEquals(tail.substr(32), expected)) {
-    co_return Status(Code::kAccessDenied, "internal API: shard stream does not match its signature");
+    co_return Status(Code::kAccessDenied,
+                     "internal API: shard stream does not match its signature");
   }
   // Nothing may follow the closing frame.
   std::byte extra[1];
