@@ -22,6 +22,7 @@ import urllib.error
 import urllib.request
 
 import strata_harness as h
+from test_helm import Process, read  # a strata process read until a line shows
 
 CLUSTER_SECRET = 'node-tls-test-cluster-secret-0123456789'
 
@@ -30,46 +31,6 @@ def free_port():
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
         return s.getsockname()[1]
-
-
-def read(path):
-    with open(path, encoding='utf-8', errors='replace') as f:
-        return f.read()
-
-
-class Process:
-    """A strata process whose stdout lines are read until `prefix` shows."""
-
-    def __init__(self, args, env, log_path):
-        self.log_path = log_path
-        with open(log_path, 'wb') as log:
-            self.proc = subprocess.Popen([h.strata_binary()] + args, stdout=subprocess.PIPE,
-                                         stderr=log, env=env, stdin=subprocess.DEVNULL,
-                                         start_new_session=True)
-
-    def wait_line(self, prefix, timeout=60):
-        deadline = time.monotonic() + timeout
-        seen = []
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline().decode('utf-8', 'replace')
-            if not line:
-                break
-            seen.append(line)
-            if line.startswith(prefix):
-                return line.strip()
-        self.proc.poll()
-        raise AssertionError(f'no "{prefix}" line (exit {self.proc.returncode}); stdout '
-                             f'{seen!r}; log:\n{read(self.log_path)[-3000:]}')
-
-    def close(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=30)
-        self.proc.stdout.close()
 
 
 class NodeTlsTest(unittest.TestCase):
